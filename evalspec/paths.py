@@ -1,0 +1,73 @@
+"""Shared file helpers: cache directory, content digests, atomic writes."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+def cache_dir() -> Path:
+    """evalspec's cache root: $EVALSPEC_CACHE_DIR, else $XDG_CACHE_HOME/evalspec."""
+    override = os.environ.get("EVALSPEC_CACHE_DIR")
+    if override:
+        return Path(override)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "evalspec"
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def canonical_json(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file's content, memoised on disk by (path, size, mtime)."""
+    stat = path.stat()
+    key = sha256_bytes(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    memo = cache_dir() / "digests" / key
+    try:
+        return memo.read_text().strip()
+    except OSError:
+        pass
+    h = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            h.update(chunk)
+    digest = h.hexdigest()
+    with contextlib.suppress(OSError):  # a read-only cache only costs speed
+        atomic_write_text(memo, digest)
+    return digest
+
+
+def tree_digest(root: Path) -> str:
+    """sha256 over the relative paths and contents of every file under root."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith(".") or "/." in rel:
+            continue
+        h.update(f"{rel}\0{file_digest(path)}\n".encode())
+    return h.hexdigest()
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write a file so that readers see the old or the new content, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

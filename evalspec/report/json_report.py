@@ -1,0 +1,34 @@
+"""The machine-readable report: the gate result plus run identity, as stable JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from evalspec.gate import GateResult
+
+REPORT_VERSION = 1
+
+
+def render_json(
+    result: GateResult,
+    *,
+    spec_name: str,
+    run_id: str,
+    baseline_run_id: str | None,
+    fingerprint_notes: Sequence[str] = (),
+) -> str:
+    """The report as JSON; GateResult.from_dict(json.loads(text)) reads the verdicts back.
+
+    Keys: version, spec, run_id, baseline_run_id, fingerprint_notes, status,
+    exit_code, counts (per status), rows (GateRow.to_dict each).
+    """
+    document = {
+        "version": REPORT_VERSION,
+        "spec": spec_name,
+        "run_id": run_id,
+        "baseline_run_id": baseline_run_id,
+        "fingerprint_notes": list(fingerprint_notes),
+        **result.to_dict(),
+    }
+    return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"

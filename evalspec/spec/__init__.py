@@ -1,0 +1,41 @@
+"""Spec v1: pydantic models, loading with file:line errors, include resolution, JSON Schema."""
+
+from evalspec.spec.loader import LoadedSpec, load_catalog, load_spec, load_thresholds
+from evalspec.spec.models import (
+    AdapterSpec,
+    DatasetSpec,
+    GateSpec,
+    GenerationSpec,
+    ModelCatalog,
+    ModelSpec,
+    PromptSpec,
+    SamplesSpec,
+    ScorerSpec,
+    Spec,
+    TaskSpec,
+    ThresholdRule,
+    Thresholds,
+)
+from evalspec.spec.schema import KINDS, json_schema
+
+__all__ = [
+    "KINDS",
+    "AdapterSpec",
+    "DatasetSpec",
+    "GateSpec",
+    "GenerationSpec",
+    "LoadedSpec",
+    "ModelCatalog",
+    "ModelSpec",
+    "PromptSpec",
+    "SamplesSpec",
+    "ScorerSpec",
+    "Spec",
+    "TaskSpec",
+    "ThresholdRule",
+    "Thresholds",
+    "json_schema",
+    "load_catalog",
+    "load_spec",
+    "load_thresholds",
+]

@@ -1,0 +1,206 @@
+"""Pydantic models of spec v1, the model catalog and thresholds v1: the schema's source of truth."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
+
+SAMPLE_MODES: dict[str, int | None] = {"validate": 5, "quick": 20, "standard": 100, "full": None}
+
+# metrics each scorer can report; the first is the default
+SCORER_METRICS: dict[str, tuple[str, ...]] = {
+    "exact_match": ("exact_match",),
+    "numeric": ("accuracy",),
+    "code_exec": ("pass@1",),
+}
+
+
+def _as_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+class Strict(BaseModel):
+    # strict: YAML already gives native types; `max_tokens: true` or `temperature: "0.5"` is a typo
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class AdapterSpec(Strict):
+    """A LoRA adapter (PEFT directory) applied on top of its model."""
+
+    id: Id
+    path: str = Field(description="Directory of a PEFT LoRA adapter (adapter_config.json).")
+
+
+class ModelSpec(Strict):
+    id: Id
+    source: str = Field(
+        description="Hugging Face repo id, local directory, or builtin:NAME "
+        "(builtin:smollm2-135m-instruct)."
+    )
+    revision: str | None = Field(None, description="HF revision (commit, tag, branch).")
+    engine: Literal["vllm"] = "vllm"
+    preset: Literal["memory_optimized", "balanced", "performance"] = "balanced"
+    engine_args: dict[str, Any] = Field(
+        default_factory=dict, description="Extra vllm.LLM keyword arguments."
+    )
+    adapters: list[AdapterSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_adapters(self) -> ModelSpec:
+        _no_duplicates([a.id for a in self.adapters], "adapter")
+        return self
+
+
+class DatasetSpec(Strict):
+    format: Literal["jsonl", "gsm8k", "humaneval"]
+    source: str = Field(
+        description="File path (relative to the spec file) or builtin:NAME (builtin:humaneval)."
+    )
+
+
+class PromptSpec(Strict):
+    """How a sample becomes a prompt. `{prompt}` is the sample's prompt text."""
+
+    template: str = "{prompt}"
+    system: str | None = None
+    chat: bool = Field(True, description="Apply the model's chat template (false: raw completion).")
+
+
+class GenerationSpec(Strict):
+    max_tokens: int = Field(256, gt=0)
+    temperature: float = Field(0.0, ge=0.0)
+    top_p: float = Field(1.0, gt=0.0, le=1.0)
+    stop: list[str] = Field(default_factory=list)
+    seed: int | None = None
+
+
+class ExactMatchScorer(Strict):
+    type: Literal["exact_match"]
+    ignore_case: bool = True
+    strip: bool = True
+
+
+class NumericScorer(Strict):
+    type: Literal["numeric"]
+    tolerance: float = Field(1e-6, ge=0.0)
+
+
+class CodeExecScorer(Strict):
+    type: Literal["code_exec"]
+    timeout_s: float = Field(10.0, gt=0.0)
+
+
+ScorerSpec = Annotated[
+    ExactMatchScorer | NumericScorer | CodeExecScorer, Field(discriminator="type")
+]
+
+
+class TaskSpec(Strict):
+    id: Id
+    dataset: DatasetSpec
+    prompt: PromptSpec = Field(default_factory=PromptSpec)
+    generation: GenerationSpec = Field(default_factory=GenerationSpec)
+    scorer: ScorerSpec
+    metrics: list[str] = Field(default_factory=list, description="Default: the scorer's metric.")
+    limit: int | None = Field(
+        None, gt=0, description="Cap on this task's samples (applied after the mode or --limit)."
+    )
+
+    @model_validator(mode="after")
+    def _known_metrics(self) -> TaskSpec:
+        allowed = SCORER_METRICS[self.scorer.type]
+        for metric in self.metrics:
+            if metric not in allowed:
+                raise ValueError(
+                    f"metric '{metric}' is not reported by scorer '{self.scorer.type}'; "
+                    f"use one of: {', '.join(allowed)}"
+                )
+        return self
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        return tuple(self.metrics) or SCORER_METRICS[self.scorer.type][:1]
+
+
+class SamplesSpec(Strict):
+    mode: Literal["validate", "quick", "standard", "full"] = "quick"
+    seed: int = 1234
+    limit: int | None = Field(None, gt=0, description="Overrides the mode's sample count.")
+
+
+class GateSpec(Strict):
+    thresholds: str | None = Field(None, description="Thresholds file, relative to the spec.")
+    baseline: str | None = Field(None, description="Baseline JSON, relative to the spec.")
+
+
+class Spec(Strict):
+    version: Literal[1]
+    name: Id
+    include: Annotated[list[str], BeforeValidator(_as_list)] = Field(
+        default_factory=list,
+        description="Model catalog files (relative to this spec) whose models this spec may use.",
+    )
+    models: list[ModelSpec | Id] = Field(
+        default_factory=list,
+        description="Model definitions, or ids of catalog models; empty: every catalog model.",
+    )
+    tasks: list[TaskSpec] = Field(min_length=1)
+    samples: SamplesSpec = Field(default_factory=SamplesSpec)
+    gate: GateSpec = Field(default_factory=GateSpec)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Spec:
+        _no_duplicates([t.id for t in self.tasks], "task")
+        _no_duplicates([m if isinstance(m, str) else m.id for m in self.models], "model")
+        return self
+
+    def resolved_models(self) -> list[ModelSpec]:
+        """Models after include resolution (the loader replaces ids by definitions)."""
+        return [m for m in self.models if isinstance(m, ModelSpec)]
+
+
+class ModelCatalog(Strict):
+    """A shared file of model definitions, pulled in by a spec's `include:`."""
+
+    version: Literal[1]
+    models: list[ModelSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> ModelCatalog:
+        _no_duplicates([m.id for m in self.models], "model")
+        return self
+
+
+class ThresholdRule(Strict):
+    """Gate rule for the metrics it selects (fnmatch patterns on model, adapter, task, metric)."""
+
+    model: str = "*"
+    adapter: str = "*"
+    task: str = "*"
+    metric: str = "*"
+    min: float | None = Field(None, description="Absolute floor: the metric must be >= min.")
+    max_drop: float | None = Field(
+        None, ge=0.0, description="Largest allowed drop below the baseline value (absolute)."
+    )
+
+    @model_validator(mode="after")
+    def _has_a_bound(self) -> ThresholdRule:
+        if self.min is None and self.max_drop is None:
+            raise ValueError("a rule needs `min`, `max_drop` or both")
+        return self
+
+
+class Thresholds(Strict):
+    version: Literal[1]
+    rules: list[ThresholdRule] = Field(default_factory=list)
+
+
+def _no_duplicates(ids: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for item in ids:
+        if item in seen:
+            raise ValueError(f"duplicate {what} id '{item}'")
+        seen.add(item)

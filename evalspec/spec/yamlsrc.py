@@ -1,0 +1,186 @@
+"""Line-tracking YAML: plain Python values plus the 1-based line of every field path.
+
+PyYAML composes the node graph (SafeLoader, normal scalar resolution); this module
+builds dicts/lists/scalars from it while recording where each key and item sits,
+rejects what PyYAML would silently accept (duplicate keys, non-string keys) and
+turns every YAML problem into a one-line `SpecError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from evalspec.errors import SpecError
+
+Loc = tuple[str | int, ...]
+
+MERGE_TAG = "tag:yaml.org,2002:merge"
+MAX_VALUES = 1_000_000  # guards against alias bombs
+
+
+def format_loc(loc: Loc) -> str:
+    """`("tasks", 0, "generation")` -> `tasks[0].generation`."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def message(where: str, loc: Loc, problem: str) -> str:
+    """One line: `FILE:LINE: FIELD.PATH: problem` (the path part left out when empty)."""
+    path = format_loc(loc)
+    return f"{where}: {path}: {problem}" if path else f"{where}: {problem}"
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed YAML file: its values, the line of each field path, and its raw bytes."""
+
+    display: str  # the path as the user gave it, used in messages
+    data: Any
+    lines: Mapping[Loc, int] = field(repr=False)
+    raw: bytes = field(repr=False)
+
+    def line(self, loc: Loc) -> int | None:
+        """Line of `loc`, else of its nearest existing parent, else None."""
+        for end in range(len(loc), -1, -1):
+            found = self.lines.get(loc[:end])
+            if found is not None:
+                return found
+        return None
+
+    def where(self, *loc: str | int) -> str:
+        """`FILE:LINE` for a field path (nearest existing parent), or just `FILE`."""
+        found = self.line(tuple(loc))
+        return self.display if found is None else f"{self.display}:{found}"
+
+    def error(self, loc: Loc, problem: str, at: Loc | None = None) -> SpecError:
+        """A SpecError for `loc`, located at `at` (default: `loc` or its nearest parent)."""
+        return SpecError(message(self.where(*(loc if at is None else at)), loc, problem))
+
+
+def load(path: Path, display: str) -> Document:
+    """Read and parse a YAML file; a missing or unreadable file is a SpecError."""
+    if not path.exists():
+        raise SpecError(f"{display}: file not found")
+    if not path.is_file():
+        raise SpecError(f"{display}: not a file")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SpecError(f"{display}: cannot read file ({exc.strerror})") from None
+    return parse(raw, display)
+
+
+def parse(raw: bytes, display: str) -> Document:
+    """Parse YAML bytes into a Document; every problem is a one-line SpecError."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"{display}: not UTF-8 text (byte {exc.start})") from None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise SpecError(f"{display}: file is empty. expected a YAML mapping (key: value)")
+        builder = _Builder(loader, display)
+        data = builder.build(node, ())
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "unreadable YAML"
+        if exc.context and exc.problem and exc.problem.startswith("but "):
+            problem = f"{exc.context}, {exc.problem}"
+        if mark is None:
+            raise SpecError(f"{display}: invalid YAML: {problem}") from None
+        raise SpecError(
+            f"{display}:{mark.line + 1}:{mark.column + 1}: invalid YAML: {problem}"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise SpecError(f"{display}: invalid YAML: {' '.join(str(exc).split())}") from None
+    except RecursionError:
+        raise SpecError(f"{display}: invalid YAML: nesting is too deep") from None
+    finally:
+        loader.dispose()
+    return Document(display=display, data=data, lines=builder.lines, raw=raw)
+
+
+class _Builder:
+    """Builds plain values from composed nodes, recording the line of each path."""
+
+    def __init__(self, loader: yaml.SafeLoader, display: str) -> None:
+        self.loader = loader
+        self.display = display
+        self.lines: dict[Loc, int] = {}
+        self.count = 0
+        self.active: set[int] = set()
+
+    def fail(self, node: Node, loc: Loc, problem: str) -> SpecError:
+        return SpecError(message(f"{self.display}:{node.start_mark.line + 1}", loc, problem))
+
+    def build(self, node: Node, loc: Loc) -> Any:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise self.fail(node, loc, f"more than {MAX_VALUES} values (alias expansion?)")
+        if loc:  # the document itself has no line: where() falls back to just FILE
+            self.lines.setdefault(loc, node.start_mark.line + 1)
+        if isinstance(node, ScalarNode):
+            return self.loader.construct_object(node, deep=True)
+        if id(node) in self.active:
+            raise self.fail(node, loc, "recursive alias")
+        self.active.add(id(node))
+        try:
+            if isinstance(node, SequenceNode):
+                return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
+            if isinstance(node, MappingNode):
+                return self._mapping(node, loc)
+            raise self.fail(node, loc, f"unsupported YAML node {type(node).__name__}")
+        finally:
+            self.active.discard(id(node))
+
+    def _mapping(self, node: MappingNode, loc: Loc) -> dict[str, Any]:
+        explicit: dict[str, int] = {}
+        has_merge = False
+        for key_node, _ in node.value:
+            if key_node.tag == MERGE_TAG:
+                has_merge = True
+                continue
+            key = self._key(key_node, loc)
+            if key in explicit:
+                raise self.fail(
+                    key_node,
+                    (*loc, key),
+                    f"duplicate key '{key}' (first at line {explicit[key]}). remove one of them",
+                )
+            explicit[key] = key_node.start_mark.line + 1
+        if has_merge:
+            self.loader.flatten_mapping(node)  # resolves `<<:` merge keys
+        pairs: dict[str, tuple[Node, Node]] = {}
+        for key_node, value_node in node.value:
+            pairs[self._key(key_node, loc)] = (key_node, value_node)  # explicit keys come last
+        out: dict[str, Any] = {}
+        for key, (key_node, value_node) in pairs.items():
+            self.lines[(*loc, key)] = key_node.start_mark.line + 1  # the key's line
+            out[key] = self.build(value_node, (*loc, key))
+        return out
+
+    def _key(self, key_node: Node, loc: Loc) -> str:
+        if not isinstance(key_node, ScalarNode):
+            raise self.fail(key_node, loc, "mapping keys must be plain strings")
+        key = self.loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str):
+            raise self.fail(
+                key_node,
+                loc,
+                f"key {key_node.value} is read as a {type(key).__name__}, not a string. "
+                f'quote it: "{key_node.value}":',
+            )
+        return key

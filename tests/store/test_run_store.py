@@ -1,0 +1,194 @@
+"""Run directories: creation, crash-safe records, results round trip, finding runs again."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from evalspec.errors import SpecError
+from evalspec.scoring.results import Metric, UnitResult
+from evalspec.store import Run, RunStore, default_runs_dir
+
+
+def _units() -> list[UnitResult]:
+    return [
+        UnitResult(
+            unit_id="smol/arith",
+            unit_hash="a" * 64,
+            model="smol",
+            adapter=None,
+            task="arith",
+            metrics={"accuracy": Metric("accuracy", 0.1 + 0.2, 0.0456789123, 20)},
+            outcomes={"arith-0001": 1.0, "arith-0002": 0.0},
+            fingerprint={"engine": "vllm", "engine_args": {"max_model_len": 2048}},
+        ),
+        UnitResult(
+            unit_id="smol+sql-v3/code",
+            unit_hash="b" * 64,
+            model="smol",
+            adapter="sql-v3",
+            task="code",
+            metrics={"pass@1": Metric("pass@1", 1 / 3, 0.27, 3, higher_is_better=True)},
+            outcomes={"c1": 1.0, "c2": 0.0, "c3": 0.0},
+        ),
+        UnitResult("big/arith", "c" * 64, "big", None, "arith", error="engine would not load"),
+    ]
+
+
+def test_create_makes_sortable_run_id_manifest_and_empty_records(tmp_path: Path) -> None:
+    run = RunStore(tmp_path).create("smoke", {"plan": {"units": 2}})
+
+    assert re.fullmatch(r"\d{8}T\d{6}Z-smoke-[0-9a-f]{6}", run.run_id)
+    assert run.path == tmp_path / run.run_id
+    manifest = json.loads((run.path / "manifest.json").read_text())
+    assert manifest["run_id"] == run.run_id
+    assert manifest["spec"] == "smoke"
+    assert manifest["status"] == "running"
+    assert manifest["plan"] == {"units": 2}
+    assert manifest["started_at"].endswith("+00:00")
+    assert (run.path / "records.jsonl").read_text() == ""
+    assert run.manifest == manifest
+
+
+def test_manifest_file_has_sorted_keys_and_indent(tmp_path: Path) -> None:
+    run = RunStore(tmp_path).create("smoke", {"zeta": 1, "alpha": 2})
+    text = (run.path / "manifest.json").read_text()
+
+    assert text == json.dumps(json.loads(text), sort_keys=True, indent=2) + "\n"
+
+
+def test_create_refuses_manifest_keys_owned_by_the_store(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="status"):
+        RunStore(tmp_path).create("smoke", {"status": "done"})
+
+
+def test_create_refuses_spec_name_that_is_not_a_safe_directory_name(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match="cannot name a run directory"):
+        RunStore(tmp_path).create("../escape", {})
+
+
+def test_appended_records_read_back_in_order(tmp_path: Path) -> None:
+    run = RunStore(tmp_path).create("smoke", {})
+    run.append_records([{"sample": "s1", "score": 1.0}, {"sample": "s2", "output": "a\nb"}])
+    run.append_records([])
+    run.append_records([{"sample": "s3", "score": 0.0}])
+
+    assert run.read_records() == [
+        {"sample": "s1", "score": 1.0},
+        {"sample": "s2", "output": "a\nb"},
+        {"sample": "s3", "score": 0.0},
+    ]
+    assert len((run.path / "records.jsonl").read_text().splitlines()) == 3
+
+
+def test_torn_last_line_is_ignored_on_read(tmp_path: Path) -> None:
+    run = RunStore(tmp_path).create("smoke", {})
+    run.append_records([{"sample": "s1"}, {"sample": "s2"}])
+    with open(run.path / "records.jsonl", "a") as handle:
+        handle.write('{"sample": "s3", "outp')  # writer killed mid-line
+
+    assert run.read_records() == [{"sample": "s1"}, {"sample": "s2"}]
+
+
+def test_append_after_a_torn_line_drops_the_fragment_and_keeps_new_records(
+    tmp_path: Path,
+) -> None:
+    run = RunStore(tmp_path).create("smoke", {})
+    run.append_records([{"sample": "s1"}])
+    with open(run.path / "records.jsonl", "a") as handle:
+        handle.write('{"sample": "s2"')
+    run.append_records([{"sample": "s2"}])
+
+    assert run.read_records() == [{"sample": "s1"}, {"sample": "s2"}]
+
+
+def test_corrupt_record_in_the_middle_names_file_and_line(tmp_path: Path) -> None:
+    run = RunStore(tmp_path).create("smoke", {})
+    (run.path / "records.jsonl").write_text('{"a": 1}\nnot json\n{"b": 2}\n')
+
+    with pytest.raises(SpecError, match=r"records\.jsonl:2: corrupt record"):
+        run.read_records()
+
+
+def test_finish_round_trips_unit_results_exactly(tmp_path: Path) -> None:
+    run = RunStore(tmp_path).create("smoke", {})
+    units = _units()
+    run.finish(units, "complete")
+
+    assert Run(run.path).load_results() == units
+    manifest = run.manifest
+    assert manifest["status"] == "complete"
+    assert manifest["finished_at"] >= manifest["started_at"]
+
+
+def test_finish_keeps_perf_measurements_per_unit(tmp_path: Path) -> None:
+    run = RunStore(tmp_path).create("smoke", {})
+    perf = {"smol/arith": {"tokens_per_s": 17.5, "load_s": 31.2}}
+    run.finish(_units()[:1], "complete", perf=perf)
+
+    assert run.load_perf() == perf
+    assert run.load_results() == _units()[:1]
+
+
+def test_finish_rejects_a_status_that_is_not_final(tmp_path: Path) -> None:
+    run = RunStore(tmp_path).create("smoke", {})
+    with pytest.raises(ValueError, match="status"):
+        run.finish([], "running")
+
+
+def test_load_results_of_an_unfinished_run_says_it_never_finished(tmp_path: Path) -> None:
+    run = RunStore(tmp_path).create("smoke", {})
+    with pytest.raises(SpecError, match="never finished"):
+        run.load_results()
+
+
+def test_latest_prefers_newest_complete_run_of_the_spec(tmp_path: Path) -> None:
+    store = RunStore(tmp_path)
+    first = store.create("smoke", {})
+    first.finish([], "complete")
+    other_spec = store.create("coding", {})
+    other_spec.finish([], "complete")
+    failed = store.create("smoke", {})
+    failed.finish([], "failed")
+    running = store.create("smoke", {})
+
+    latest = store.latest("smoke")
+    newest = store.latest("smoke", complete_only=False)
+
+    assert latest is not None and latest.run_id == first.run_id
+    assert newest is not None and newest.run_id == running.run_id
+    assert store.latest("nothing") is None
+
+
+def test_list_is_oldest_first_filters_by_spec_and_skips_stray_entries(tmp_path: Path) -> None:
+    store = RunStore(tmp_path)
+    a = store.create("smoke", {})
+    b = store.create("coding", {})
+    c = store.create("smoke", {})
+    (tmp_path / "notes.txt").write_text("not a run")
+    (tmp_path / "half-made").mkdir()
+
+    assert [r.run_id for r in store.list()] == [a.run_id, b.run_id, c.run_id]
+    assert [r.run_id for r in store.list("smoke")] == [a.run_id, c.run_id]
+    assert RunStore(tmp_path / "absent").list() == []
+
+
+def test_get_returns_the_run_and_missing_id_names_recent_runs(tmp_path: Path) -> None:
+    store = RunStore(tmp_path)
+    run = store.create("smoke", {})
+
+    assert store.get(run.run_id).path == run.path
+    with pytest.raises(SpecError, match=rf"no run 'nope'.*recent runs: {run.run_id}"):
+        store.get("nope")
+    with pytest.raises(SpecError, match="no run"):
+        store.get("../" + run.run_id)
+
+
+def test_default_runs_dir_follows_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EVALSPEC_RUNS_DIR", raising=False)
+    assert default_runs_dir() == Path("runs")
+    monkeypatch.setenv("EVALSPEC_RUNS_DIR", "/data/evalspec-runs")
+    assert default_runs_dir() == Path("/data/evalspec-runs")
