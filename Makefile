@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 export VLLM_CPU_KVCACHE_SPACE ?= 2
 export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
-export VLLM_LOGGING_LEVEL ?= WARNING
+export VLLM_LOGGING_LEVEL ?= ERROR
 
 .PHONY: install check test lint format bench clean
 

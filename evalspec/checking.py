@@ -115,9 +115,18 @@ def prepare_baseline(
 
 def _gate_paths(loaded: LoadedSpec) -> tuple[Path | None, Path | None]:
     gate = loaded.spec.gate
-    thresholds = loaded.base_dir / gate.thresholds if gate.thresholds else None
-    baseline = loaded.base_dir / gate.baseline if gate.baseline else None
+    thresholds = _display_path(loaded.base_dir / gate.thresholds) if gate.thresholds else None
+    baseline = _display_path(loaded.base_dir / gate.baseline) if gate.baseline else None
     return thresholds, baseline
+
+
+def _display_path(path: Path) -> Path:
+    """Normalised, and relative to the working directory when under it."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(Path.cwd())
+    except ValueError:
+        return resolved
 
 
 def _manifest(loaded: LoadedSpec, plan: Plan) -> dict[str, object]:

@@ -165,7 +165,7 @@ def baseline_update(spec_path: Path, run_id: str | None, runs_dir: Path | None, 
 
 def main() -> None:
     # vLLM logs at INFO by default; keep CI logs and the report readable
-    os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
     try:
         cli(standalone_mode=True)
     except Exception:
