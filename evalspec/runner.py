@@ -30,7 +30,9 @@ class Execution:
 def execute(plan: Plan, run: Run, pool: EnginePool, progress: Progress) -> Execution:
     results: list[UnitResult] = []
     perf: dict[str, dict[str, Any]] = {}
+    fingerprints: dict[str, dict[str, Any]] = {}
     for group in plan.groups:
+        loads_before = pool.loads
         try:
             progress(f"loading {group.request.model_id} ({group.request.source.location})")
             engine = pool.get(group.request)
@@ -38,17 +40,24 @@ def execute(plan: Plan, run: Run, pool: EnginePool, progress: Progress) -> Execu
         except InfraError as exc:
             results.extend(_failed(unit, str(exc)) for unit in group.units)
             continue
-        load_s = getattr(engine, "load_s", None)
+        fingerprints[group.request.model_id] = fingerprint
+        run.annotate("engine_fingerprints", fingerprints)
+        # the load time counts once, on the group's first unit, and only if this run loaded it
+        load_s = getattr(engine, "load_s", None) if pool.loads > loads_before else None
         for unit in group.units:
             progress(f"running {unit.unit_id} ({len(unit.samples)} samples)")
-            completions, stats = engine.generate(
-                list(unit.prompts), unit.task.generation, unit.adapter
-            )
+            try:
+                completions, stats = engine.generate(
+                    list(unit.prompts), unit.task.generation, unit.adapter
+                )
+            except Exception as exc:  # the engine failed on this unit: record it, go on
+                results.append(_failed(unit, f"engine failed: {type(exc).__name__}: {exc}"))
+                continue
             texts = [c.text for c in completions]
             scores = score_outputs(unit.task.scorer, list(unit.samples), texts)
             run.append_records(_records(unit, completions, scores))
             perf[unit.unit_id] = unit_perf(stats, completions, load_s).to_dict()
-            load_s = None  # the load is counted once, on the group's first unit
+            load_s = None
             unit_fingerprint = {
                 **fingerprint,
                 "model_digest": unit.identity["model"]["source"],
@@ -88,12 +97,8 @@ def _records(
 
 def _result(unit: Unit, scores: list[Score], fingerprint: dict[str, Any]) -> UnitResult:
     values = [s.value for s in scores]
-    return UnitResult(
-        unit_id=unit.unit_id,
-        unit_hash=unit.hash,
-        model=unit.model.id,
-        adapter=unit.adapter.id if unit.adapter else None,
-        task=unit.task.id,
+    return _unit_result(
+        unit,
         metrics={name: aggregate(name, values) for name in unit.task.metric_names},
         outcomes={s.id: score.value for s, score in zip(unit.samples, scores, strict=True)},
         fingerprint=fingerprint,
@@ -101,11 +106,15 @@ def _result(unit: Unit, scores: list[Score], fingerprint: dict[str, Any]) -> Uni
 
 
 def _failed(unit: Unit, message: str) -> UnitResult:
+    return _unit_result(unit, error=message)
+
+
+def _unit_result(unit: Unit, **fields: Any) -> UnitResult:
     return UnitResult(
         unit_id=unit.unit_id,
         unit_hash=unit.hash,
         model=unit.model.id,
         adapter=unit.adapter.id if unit.adapter else None,
         task=unit.task.id,
-        error=message,
+        **fields,
     )

@@ -108,6 +108,12 @@ class Run:
             records.append(record)
         return records
 
+    def annotate(self, key: str, value: Any) -> None:
+        """Set one manifest key while the run goes on (atomic rewrite)."""
+        manifest = self.manifest
+        manifest[key] = value
+        write_json(self.path / MANIFEST, manifest)
+
     def finish(
         self,
         units: Sequence[UnitResult],
@@ -128,14 +134,7 @@ class Run:
         write_json(self.path / MANIFEST, manifest)
 
     def load_results(self) -> list[UnitResult]:
-        path = self.path / RESULTS
-        if not path.exists():
-            raise SpecError(
-                f"{path}: missing; run {self.run_id} has status '{self.status}' and never finished"
-            )
-        data = read_json(path)
-        if not isinstance(data, dict) or data.get("version") != RESULTS_VERSION:
-            raise SpecError(f"{path}: key 'version': expected {RESULTS_VERSION}")
+        data, path = self._results()
         try:
             return [_unit_from_dict(u) for u in data["units"]]
         except (KeyError, TypeError, AttributeError) as exc:

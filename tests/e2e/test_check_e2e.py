@@ -57,6 +57,8 @@ def test_smoke_run_directory_holds_manifest_and_one_record_per_sample(
     assert manifest["spec"] == "smoke"
     assert {u["unit_id"] for u in manifest["units"]} == {"smol/arithmetic", "smol/humaneval"}
     assert manifest["environment"]["packages"]["vllm"]
+    fingerprint = manifest["engine_fingerprints"]["smol"]
+    assert fingerprint["engine"] == "vllm" and fingerprint["dtype"] == "float32"
     records = [json.loads(line) for line in (run_dir / "records.jsonl").read_text().splitlines()]
     assert len(records) == 30
     first = records[0]

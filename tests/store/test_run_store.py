@@ -192,3 +192,11 @@ def test_default_runs_dir_follows_environment(monkeypatch: pytest.MonkeyPatch) -
     assert default_runs_dir() == Path("runs")
     monkeypatch.setenv("EVALSPEC_RUNS_DIR", "/data/evalspec-runs")
     assert default_runs_dir() == Path("/data/evalspec-runs")
+
+
+def test_annotate_sets_a_manifest_key_and_keeps_the_rest(tmp_path: Path) -> None:
+    run = RunStore(tmp_path).create("smoke", {"spec_digest": "abc"})
+    run.annotate("engine_fingerprints", {"smol": {"engine": "vllm"}})
+    manifest = run.manifest
+    assert manifest["engine_fingerprints"] == {"smol": {"engine": "vllm"}}
+    assert manifest["spec_digest"] == "abc" and manifest["status"] == "running"

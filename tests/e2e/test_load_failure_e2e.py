@@ -1,0 +1,38 @@
+"""A model vLLM cannot load is an infrastructure failure: exit 3 and an ERROR row, no traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from evalspec.cli import cli
+
+pytestmark = pytest.mark.slow
+
+
+def test_unloadable_model_is_exit_3_with_the_reason_in_the_report(tmp_path: Path) -> None:
+    broken = tmp_path / "broken-model"
+    broken.mkdir()
+    (broken / "config.json").write_text(json.dumps({"model_type": "no-such-architecture"}))
+    (tmp_path / "qa.jsonl").write_text('{"id": "q1", "prompt": "2+2?", "target": "4"}\n')
+    (tmp_path / "spec.yaml").write_text(
+        """version: 1
+name: broken
+models: [{id: broken, source: ./broken-model}]
+tasks:
+  - id: qa
+    dataset: {format: jsonl, source: qa.jsonl}
+    scorer: {type: numeric}
+"""
+    )
+    result = CliRunner().invoke(
+        cli, ["check", str(tmp_path / "spec.yaml"), "--runs-dir", str(tmp_path / "runs"), "-q"]
+    )
+    assert result.exit_code == 3, result.output
+    assert "Traceback" not in result.output
+    assert "ERROR" in result.output and "vLLM could not load" in result.output
+    (run_dir,) = list((tmp_path / "runs").iterdir())
+    assert json.loads((run_dir / "manifest.json").read_text())["status"] == "failed"
