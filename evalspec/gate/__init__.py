@@ -1,8 +1,10 @@
 """The gate: baselines, thresholds rules and the verdicts that decide the exit code.
 
-Public API: evaluate, GateResult, GateRow, Status; Baseline (+ BaselineUnit,
+Public API: evaluate, GateResult, GateRow, PerfRow, Status; Baseline (+ BaselineUnit,
 BaselineMetric, Provenance), baseline_from_results, read_baseline,
-write_baseline, describe_changes.
+write_baseline, describe_changes, baseline_summary. The statistics live in
+gate/stats.py, the pairing in gate/compare.py, the decision rules in
+gate/rules.py, perf gates in gate/perf.py.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from evalspec.gate.baseline import (
 )
 from evalspec.gate.baseline_file import baseline_text, read_baseline, write_baseline
 from evalspec.gate.evaluate import evaluate, rule_matches
-from evalspec.gate.verdict import GateResult, GateRow, Status
+from evalspec.gate.summary import baseline_summary
+from evalspec.gate.verdict import GateResult, GateRow, PerfRow, Status
 
 __all__ = [
     "Baseline",
@@ -25,9 +28,11 @@ __all__ = [
     "BaselineUnit",
     "GateResult",
     "GateRow",
+    "PerfRow",
     "Provenance",
     "Status",
     "baseline_from_results",
+    "baseline_summary",
     "baseline_text",
     "describe_changes",
     "evaluate",

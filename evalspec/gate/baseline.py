@@ -1,13 +1,14 @@
 """Baseline v1: the committed reference a run is gated against, and how it changes.
 
 A baseline holds, per unit id, the unit's content hash and fingerprint, its
-metrics and its per-sample scores, all floats rounded to ``DECIMALS`` so the
-file is stable and diffs well in git.
+metrics (with standard errors), its per-sample scores (and sample clusters when
+the task has them) and its performance (``PERF_MEASURES``), all floats rounded
+to ``DECIMALS`` so the file is stable and diffs well in git.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -18,6 +19,8 @@ from evalspec.scoring.results import UnitResult
 
 BASELINE_VERSION = 1
 DECIMALS = 6
+# performance measurements a baseline keeps per unit (keys of the run's perf dicts)
+PERF_MEASURES = ("tokens_per_s", "latency_p95_s", "peak_gpu_memory_mib")
 
 
 def rounded(value: float) -> float:
@@ -43,6 +46,8 @@ class BaselineUnit(_Frozen):
     fingerprint: dict[str, Any] = Field(default_factory=dict)
     metrics: dict[str, BaselineMetric]
     samples: dict[str, float] = Field(default_factory=dict)
+    clusters: dict[str, str] = Field(default_factory=dict)
+    perf: dict[str, float] = Field(default_factory=dict)
 
 
 class Provenance(_Frozen):
@@ -59,9 +64,17 @@ class Baseline(_Frozen):
 
 
 def baseline_from_results(
-    spec_name: str, run_id: str, git_sha: str | None, units: Sequence[UnitResult]
+    spec_name: str,
+    run_id: str,
+    git_sha: str | None,
+    units: Sequence[UnitResult],
+    perf: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Baseline:
-    """The baseline a run's results define. Units the run did not complete are refused."""
+    """The baseline a run's results (and perf: unit id -> measurements) define.
+
+    Units the run did not complete are refused.
+    """
+    perf = perf or {}
     entries: dict[str, BaselineUnit] = {}
     for unit in units:
         if unit.error is not None:
@@ -87,6 +100,8 @@ def baseline_from_results(
                 for name, m in unit.metrics.items()
             },
             samples={sid: rounded(score) for sid, score in unit.outcomes.items()},
+            clusters=dict(unit.clusters),
+            perf=_perf_entry(perf.get(unit.unit_id, {})),
         )
     return Baseline(
         version=BASELINE_VERSION,
@@ -98,6 +113,15 @@ def baseline_from_results(
         ),
         units=entries,
     )
+
+
+def _perf_entry(measured: Mapping[str, Any]) -> dict[str, float]:
+    """The known PERF_MEASURES of a unit, rounded; unmeasured ones are left out."""
+    return {
+        name: rounded(float(measured[name]))
+        for name in PERF_MEASURES
+        if isinstance(measured.get(name), int | float)
+    }
 
 
 def describe_changes(old: Baseline | None, new: Baseline) -> list[str]:
@@ -127,11 +151,19 @@ def _unit_changes(unit_id: str, old: BaselineUnit, new: BaselineUnit) -> list[st
         elif old.metrics[name].value != new.metrics[name].value:
             was, now = _pair(old.metrics[name].value, new.metrics[name].value)
             lines.append(f"{unit_id} {name}: {was} -> {now}")
+    for name in PERF_MEASURES:
+        before, after = old.perf.get(name), new.perf.get(name)
+        if before != after:
+            lines.append(f"{unit_id} {name}: {_measure(before)} -> {_measure(after)}")
     if old.samples.keys() != new.samples.keys():
         lines.append(
             f"{unit_id}: sample set changed ({len(old.samples)} -> {len(new.samples)} samples)"
         )
     return lines
+
+
+def _measure(value: float | None) -> str:
+    return "unmeasured" if value is None else f"{value:g}"
 
 
 def _pair(was: float, now: float) -> tuple[str, str]:

@@ -1,86 +1,167 @@
 """The gate's decision: a run's unit results against thresholds rules and a baseline.
 
-Values are compared at the baseline's precision (6 decimals) with a 1e-9
-tolerance, so a run gated against its own baseline always passes.
+One row per metric of every unit (and per baseline metric the run lacks),
+each compared with its baseline by ``compare`` and judged by ``rules``; the
+p-values of "no change" are Holm-adjusted over all comparisons of the check
+before any rule decides. Perf rows come from ``perf``. Values are compared at
+the baseline's precision (6 decimals), so a run gated against its own baseline
+always passes when the samples suffice for the margin.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from typing import Any
 
 from evalspec.gate.baseline import Baseline, BaselineMetric, BaselineUnit, rounded
-from evalspec.gate.verdict import UNIT_LEVEL, GateResult, GateRow, Status, worst
+from evalspec.gate.compare import Comparison, compare
+from evalspec.gate.fingerprint import environment_changes, fingerprint_notes
+from evalspec.gate.perf import perf_rows
+from evalspec.gate.rules import Context, apply
+from evalspec.gate.stats import holm
+from evalspec.gate.verdict import UNIT_LEVEL, GateResult, GateRow, PerfRow, Status, worst
 from evalspec.scoring.results import Metric, UnitResult
 from evalspec.spec.models import ThresholdRule, Thresholds
 
-TOLERANCE = 1e-9
+DEFAULT_CONFIDENCE = 0.95
 BASE_ADAPTER = "-"  # what a rule's `adapter` pattern sees for a unit without adapter
-NO_BASELINE = "no baseline for this unit; run `evalspec baseline update`"
-NO_BASELINE_METRIC = "no baseline for this metric; run `evalspec baseline update`"
 MISSING = "in baseline, missing from this run"
 NO_RULE = "no rule"
 
-Finding = tuple[Status, str]
+
+@dataclass
+class _Pending:
+    """A metric row whose comparisons are done but whose rules wait for the Holm adjustment."""
+
+    unit: UnitResult
+    name: str
+    metric: Metric
+    entry: BaselineUnit | None
+    rules: list[ThresholdRule]
+    environment_change: str | None
+    confidence: float  # the thresholds file's level
+    comparisons: dict[float, Comparison] = field(default_factory=dict)  # by confidence
+    shown: Comparison | None = None  # the one the row displays
 
 
 def evaluate(
-    units: Sequence[UnitResult], thresholds: Thresholds | None, baseline: Baseline | None
+    units: Sequence[UnitResult],
+    thresholds: Thresholds | None,
+    baseline: Baseline | None,
+    perf: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> GateResult:
-    """One row per metric of every unit, plus one per baseline metric the run lacks."""
+    """Metric rows, perf rows (perf: unit id -> measurements) and fingerprint notes."""
     rules = list(thresholds.rules) if thresholds is not None else []
+    confidence = thresholds.confidence if thresholds is not None else DEFAULT_CONFIDENCE
+    allowed = set(thresholds.allow_fingerprint_change) if thresholds is not None else set()
     reference = baseline.units if baseline is not None else {}
-    rows: list[GateRow] = []
+    measured = perf or {}
+    slots: list[GateRow | _Pending] = []
+    perf_out: list[PerfRow] = []
+    notes: list[str] = []
     for unit in units:
         entry = reference.get(unit.unit_id)
         if unit.error is not None:
-            rows.extend(_error_rows(unit, entry))
+            slots.extend(_error_rows(unit, entry))
             continue
-        for name, metric in unit.metrics.items():
-            rows.append(_metric_row(unit, name, metric, entry, rules))
+        change = None
         if entry is not None:
-            rows.extend(
+            blocking, tolerated = environment_changes(entry.fingerprint, unit.fingerprint, allowed)
+            notes.extend(fingerprint_notes(unit.unit_id, blocking, tolerated))
+            change = "; ".join(blocking) or None
+        for name, metric in unit.metrics.items():
+            matching = [rule for rule in rules if rule_matches(rule, unit, name)]
+            slots.append(_pending(unit, name, metric, entry, matching, change, confidence))
+        if entry is not None:
+            slots.extend(
                 _missing_row(entry, name, m)
                 for name, m in entry.metrics.items()
                 if name not in unit.metrics
             )
+        unit_rules = [rule for rule in rules if rule.perf is not None and _unit_matches(rule, unit)]
+        perf_out.extend(perf_rows(unit, unit_rules, entry, measured.get(unit.unit_id, {}), change))
     run_ids = {unit.unit_id for unit in units}
     for unit_id in sorted(reference.keys() - run_ids):
         entry = reference[unit_id]
-        rows.extend(_missing_row(entry, name, m) for name, m in entry.metrics.items())
-    return GateResult(rows=rows)
+        slots.extend(_missing_row(entry, name, m) for name, m in entry.metrics.items())
+    family = {
+        i: slot.shown.interval.p_value
+        for i, slot in enumerate(slots)
+        if isinstance(slot, _Pending) and slot.shown is not None
+    }
+    adjusted = holm(family)
+    rows = [
+        slot if isinstance(slot, GateRow) else _metric_row(slot, adjusted.get(i), len(family))
+        for i, slot in enumerate(slots)
+    ]
+    return GateResult(rows=rows, perf_rows=perf_out, fingerprint_notes=notes)
 
 
 def rule_matches(rule: ThresholdRule, unit: UnitResult, metric: str) -> bool:
     """fnmatch on each field; a base model's adapter is "-", which "*" also matches."""
+    return _unit_matches(rule, unit) and fnmatchcase(metric, rule.metric)
+
+
+def _unit_matches(rule: ThresholdRule, unit: UnitResult) -> bool:
     return (
         fnmatchcase(unit.model, rule.model)
         and fnmatchcase(unit.adapter or BASE_ADAPTER, rule.adapter)
         and fnmatchcase(unit.task, rule.task)
-        and fnmatchcase(metric, rule.metric)
     )
 
 
-def _metric_row(
+def _pending(
     unit: UnitResult,
     name: str,
     metric: Metric,
     entry: BaselineUnit | None,
     rules: list[ThresholdRule],
-) -> GateRow:
-    current = rounded(metric.value)
+    change: str | None,
+    confidence: float,
+) -> _Pending:
+    slot = _Pending(unit, name, metric, entry, rules, change, confidence)
     reference = entry.metrics.get(name) if entry is not None else None
-    matching = [rule for rule in rules if rule_matches(rule, unit, name)]
-    findings: list[Finding] = []
-    for rule in matching:
-        findings.extend(_apply(rule, current, metric.higher_is_better, reference, entry))
-    notes = [] if matching else [NO_RULE]
+    if entry is None or reference is None:
+        return slot
+    levels = {rule.confidence or confidence for rule in rules if rule.max_drop is not None}
+    shown = max(levels, default=confidence)
+    for level in sorted(levels | {shown}):
+        slot.comparisons[level] = compare(unit, metric, entry, reference, level)
+    slot.shown = slot.comparisons[shown]
+    return slot
+
+
+def _metric_row(slot: _Pending, p_adjusted: float | None, family: int) -> GateRow:
+    unit, metric, entry = slot.unit, slot.metric, slot.entry
+    current = rounded(metric.value)
+    reference = entry.metrics.get(slot.name) if entry is not None else None
+    findings: list[tuple[Status, str]] = []
+    for rule in slot.rules:
+        level = rule.confidence or slot.confidence
+        context = Context(
+            current=current,
+            higher_is_better=metric.higher_is_better,
+            baseline=reference.value if reference is not None else None,
+            has_entry=entry is not None,
+            comparison=slot.comparisons.get(level),
+            p_adjusted=p_adjusted,
+            family=family,
+            environment_change=slot.environment_change,
+        )
+        findings.extend(apply(rule, context))
+    notes = [] if slot.rules else [NO_RULE]
     notes.extend(_changed_notes(unit, entry))
+    shown = slot.shown
+    if shown is not None:
+        notes.extend(shown.notes)
+    problems = [(status, reason) for status, reason in findings if status is not Status.PASS]
     return GateRow(
         model=unit.model,
         adapter=unit.adapter,
         task=unit.task,
-        metric=name,
+        metric=slot.name,
         baseline=reference.value if reference else None,
         baseline_stderr=reference.stderr if reference else None,
         current=current,
@@ -88,39 +169,17 @@ def _metric_row(
         delta=rounded(current - reference.value) if reference else None,
         n=metric.n,
         status=worst([status for status, _ in findings]),
-        reasons=list(dict.fromkeys(reason for _, reason in findings)),
+        reasons=list(dict.fromkeys(reason for _, reason in problems)),
         notes=notes,
         config_changed=_changed(unit, entry),
+        ci_low=rounded(shown.interval.low) if shown else None,
+        ci_high=rounded(shown.interval.high) if shown else None,
+        confidence=shown.confidence if shown else None,
+        p_value=p_adjusted if shown else None,
+        test=shown.test if shown else None,
+        n_paired=shown.n_paired if shown else None,
+        flips={k: list(v) for k, v in shown.flips.items()} if shown else {},
     )
-
-
-def _apply(
-    rule: ThresholdRule,
-    current: float,
-    higher_is_better: bool,
-    reference: BaselineMetric | None,
-    entry: BaselineUnit | None,
-) -> list[Finding]:
-    findings: list[Finding] = []
-    if rule.min is not None and current < rule.min - TOLERANCE:
-        findings.append((Status.FAIL, f"is {current:.3f}, below min {rule.min:.3f}"))
-    if rule.max_drop is None:
-        return findings
-    if reference is None:
-        reason = NO_BASELINE if entry is None else NO_BASELINE_METRIC
-        findings.append((Status.WARN, reason))
-        return findings
-    drop = reference.value - current if higher_is_better else current - reference.value
-    if drop > rule.max_drop + TOLERANCE:
-        verb, suffix = ("dropped", "") if higher_is_better else ("rose", " (lower is better)")
-        findings.append(
-            (
-                Status.FAIL,
-                f"{verb} {drop:.3f} ({reference.value:.3f} → {current:.3f}), "
-                f"more than max_drop {rule.max_drop:.3f}{suffix}",
-            )
-        )
-    return findings
 
 
 def _error_rows(unit: UnitResult, entry: BaselineUnit | None) -> list[GateRow]:

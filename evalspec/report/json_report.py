@@ -20,15 +20,18 @@ def render_json(
 ) -> str:
     """The report as JSON; GateResult.from_dict(json.loads(text)) reads the verdicts back.
 
-    Keys: version, spec, run_id, baseline_run_id, fingerprint_notes, status,
-    exit_code, counts (per status), rows (GateRow.to_dict each).
+    Keys: version, spec, run_id, baseline_run_id, status, exit_code, counts (per
+    status), rows (GateRow.to_dict each), perf_rows, fingerprint_notes (the
+    gate's, then ``fingerprint_notes``).
     """
     document = {
         "version": REPORT_VERSION,
         "spec": spec_name,
         "run_id": run_id,
         "baseline_run_id": baseline_run_id,
-        "fingerprint_notes": list(fingerprint_notes),
         **result.to_dict(),
     }
+    document["fingerprint_notes"] = list(
+        dict.fromkeys([*result.fingerprint_notes, *fingerprint_notes])
+    )
     return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"

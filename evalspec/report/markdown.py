@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from functools import cache
+from typing import Any
 
 import jinja2
 
 import evalspec
-from evalspec.gate import GateResult
+from evalspec.gate import GateResult, GateRow
+from evalspec.gate.verdict import PerfRow
+from evalspec.report.flips import PASS_TO_FAIL, FlipGroup, SampleExcerpt, excerpt
 from evalspec.report.format import (
     MARKS,
     cell,
     changed_units,
+    confidence_label,
     details,
+    fence,
+    interval,
+    measure,
     model_label,
     number,
     one_line,
+    p_value,
+    percent,
     signed,
     verdict_line,
     with_stderr,
@@ -37,6 +47,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["cell"] = cell
     env.filters["one_line"] = one_line
+    env.filters["html"] = html.escape
     return env
 
 
@@ -47,27 +58,81 @@ def render_markdown(
     run_id: str,
     baseline_run_id: str | None,
     fingerprint_notes: Sequence[str] = (),
+    flips: Sequence[FlipGroup] = (),
 ) -> str:
-    rows = [
-        {
-            "model": model_label(row),
-            "task": row.task,
-            "metric": row.metric,
-            "baseline": number(row.baseline),
-            "current": with_stderr(row.current, row.stderr),
-            "delta": signed(row.delta),
-            "verdict": f"{MARKS[row.status]} {row.status}",
-        }
-        for row in result.rows
-    ]
+    """The PR comment: marker, verdict line, metric table, reasons, flips, performance, notes."""
     template = _environment().get_template("report.md.j2")
+    notes = list(dict.fromkeys([*result.fingerprint_notes, *fingerprint_notes]))
     return template.render(
         marker=MARKER.format(spec=spec_name),
         verdict=verdict_line(result, spec_name, run_id, baseline_run_id),
-        rows=rows,
+        ci_header=confidence_label(
+            next((r.confidence for r in result.rows if r.confidence is not None), None)
+        ),
+        rows=[_metric_row(row) for row in result.rows],
+        tests=sorted({row.test for row in result.rows if row.test}),
         details=details(result),
+        flips=[_flip_group(group) for group in flips],
+        perf=[_perf_row(row) for row in result.perf_rows],
         changed_units=changed_units(result),
-        fingerprint_notes=list(fingerprint_notes),
+        fingerprint_notes=notes,
         version=evalspec.__version__,
         exit_code=result.exit_code,
     )
+
+
+def _metric_row(row: GateRow) -> dict[str, str]:
+    return {
+        "model": model_label(row),
+        "task": row.task,
+        "metric": row.metric,
+        "baseline": number(row.baseline),
+        "current": with_stderr(row.current, row.stderr),
+        "delta": signed(row.delta),
+        "ci": interval(row.ci_low, row.ci_high),
+        "p": p_value(row.p_value),
+        "verdict": f"{MARKS[row.status]} {row.status}",
+    }
+
+
+def _flip_group(group: FlipGroup) -> dict[str, Any]:
+    worse = group.direction == PASS_TO_FAIL
+    plural = "" if group.total == 1 else "s"
+    summary = (
+        f"{'❌' if worse else '✅'} {group.unit_id}: {group.total} sample{plural} "
+        f"{'passed in the baseline and fail' if worse else 'failed in the baseline and pass'} now"
+    )
+    return {
+        "summary": summary,
+        "samples": [_sample(s) for s in group.samples],
+        "hidden": group.hidden,
+    }
+
+
+def _sample(sample: SampleExcerpt) -> dict[str, Any]:
+    blocks: list[tuple[str, str]] = []
+    if sample.prompt is not None:
+        blocks.append(("Prompt", fence(excerpt(sample.prompt))))
+    if sample.baseline_output is not None:
+        blocks.append(("Baseline output", fence(excerpt(sample.baseline_output))))
+    if sample.candidate_output is not None:
+        blocks.append(("Candidate output", fence(excerpt(sample.candidate_output))))
+    facts = []
+    if sample.target is not None:
+        facts.append(f"target `{one_line(sample.target)[:80]}`")
+    if sample.detail:
+        facts.append(one_line(sample.detail)[:200])
+    return {"id": sample.sample_id, "facts": "; ".join(facts), "blocks": blocks}
+
+
+def _perf_row(row: PerfRow) -> dict[str, str]:
+    return {
+        "model": model_label(row),
+        "task": row.task,
+        "measure": row.measure,
+        "baseline": measure(row.baseline),
+        "current": measure(row.current),
+        "change": percent(row.change_pct),
+        "tolerance": percent(row.tolerance_pct, signed_=False),
+        "verdict": f"{MARKS[row.status]} {row.status}",
+    }

@@ -1,71 +1,53 @@
-"""The code_exec scorer (HumanEval pass@1): run each candidate against its tests in parallel."""
+"""The code_exec scorer (HumanEval pass@1): each candidate runs against its tests in the sandbox."""
 
 from __future__ import annotations
 
 import os
-import secrets
-import signal
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 from evalspec.data.types import Sample
-from evalspec.scoring.program import build_program, code_task
+from evalspec.scoring.program import code_job, code_task
 from evalspec.scoring.results import Score
-from evalspec.scoring.runner import ExecResult, Runner, SubprocessRunner
+from evalspec.scoring.sandbox import Limits, Requested, Sandbox, resolve
 
 DETAIL_CHARS = 200
-
-
-def _last_line(text: str) -> str | None:
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    return lines[-1] if lines else None
-
-
-def verdict(result: ExecResult, nonce: str) -> Score:
-    """PASS only if the program exited 0 and its last stdout line is the run's nonce."""
-    if result.timed_out:
-        return Score(0.0, detail="timeout")
-    if result.returncode == 0:
-        if _last_line(result.stdout_tail) == nonce:
-            return Score(1.0)
-        return Score(0.0, detail="exited before the checker ran")
-    reason = _last_line(result.stderr_tail)
-    if reason is None:
-        code = result.returncode
-        if code is not None and code < 0:
-            reason = f"killed by {signal.Signals(-code).name}"
-        else:
-            reason = f"exit code {code}"
-    return Score(0.0, detail=reason[:DETAIL_CHARS])
-
-
-def run_candidate(
-    sample: Sample, output: str, timeout_s: float, runner: Runner | None = None
-) -> Score:
-    """Score one output: build its test program with a fresh nonce and run it."""
-    nonce = f"evalspec-done-{secrets.token_hex(16)}"
-    program = build_program(sample, output, nonce)
-    return verdict((runner or SubprocessRunner()).run(program, timeout_s), nonce)
 
 
 def score_code(
     samples: Sequence[Sample],
     outputs: Sequence[str],
-    timeout_s: float,
+    timeout_s: float = 10.0,
     *,
-    runner: Runner | None = None,
+    limits: Limits | None = None,
+    isolation: Requested = "auto",
     workers: int | None = None,
 ) -> list[Score]:
-    """Scores in input order; programs run in parallel on os.cpu_count() workers."""
-    for sample in samples:
-        code_task(sample)  # fail fast (SpecError) before running anything
-    if not samples:
+    """Scores in input order, each tagged with the isolation used; samples run in parallel
+    on `workers` warm sandbox workers (default: os.cpu_count()).
+
+    `limits` defaults to Limits(timeout_s=timeout_s). An `isolation: bwrap` that cannot
+    work here is an InfraError; `auto` falls back to rlimits.
+    """
+    jobs = [code_job(s, o) for s, o in zip(samples, outputs, strict=True)]  # SpecError first
+    if not jobs:
         return []
-    chosen = runner or SubprocessRunner()
-    n_workers = max(1, min(workers or os.cpu_count() or 1, len(samples)))
-    with ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="code-exec") as pool:
-        futures = [
-            pool.submit(run_candidate, s, o, timeout_s, chosen)
-            for s, o in zip(samples, outputs, strict=True)
-        ]
-        return [f.result() for f in futures]
+    level = resolve(isolation)
+    n_workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    with Sandbox(level, limits or Limits(timeout_s=timeout_s), n_workers) as sandbox:
+        outcomes = sandbox.run(jobs)
+    return [
+        Score(
+            1.0 if o.passed else 0.0,
+            detail=None if o.detail is None else o.detail[:DETAIL_CHARS],
+            isolation=level,
+        )
+        for o in outcomes
+    ]
+
+
+def run_candidate(
+    sample: Sample, output: str, timeout_s: float, isolation: Requested = "auto"
+) -> Score:
+    """Score one output (a one-worker sandbox)."""
+    code_task(sample)
+    return score_code([sample], [output], timeout_s, isolation=isolation, workers=1)[0]

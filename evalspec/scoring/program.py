@@ -1,4 +1,4 @@
-"""Building the HumanEval test program from a model output (fence extraction, assembly)."""
+"""Turning a model output into a sandbox job: fence extraction, candidate code, trusted tests."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 
 from evalspec.data.types import Sample
 from evalspec.errors import SpecError
+from evalspec.scoring.sandbox import CodeJob
 
 FENCE = re.compile(r"```[ \t]*(?P<lang>[\w+-]*)[^\n]*\n(?P<code>.*?)(?:```|\Z)", re.DOTALL)
 PYTHON_TAGS = {"python", "py", "python3"}
@@ -81,12 +82,16 @@ def hoist_future_imports(program: str) -> str:
     return "\n".join(dict.fromkeys(futures)) + "\n" + FUTURE.sub("", program)
 
 
-def build_program(sample: Sample, output: str, nonce: str) -> str:
-    """Candidate code, the sample's tests, `check(<entry_point>)`, then the nonce line."""
-    _, entry_point, test = code_task(sample)
-    return hoist_future_imports(
-        candidate_code(sample, output)
-        + "\n\n"
-        + test
-        + f"\n\ncheck({entry_point})\nprint({nonce!r}, flush=True)\n"
+def code_job(sample: Sample, output: str) -> CodeJob:
+    """The untrusted candidate code and the trusted parts that judge it.
+
+    The checker runs the prompt's prelude (helpers such as HumanEval/32's `poly`) and the
+    sample's tests in its own process; the candidate code never sees the tests.
+    """
+    prompt, entry_point, test = code_task(sample)
+    return CodeJob(
+        code=hoist_future_imports(candidate_code(sample, output)),
+        entry_point=entry_point,
+        prelude=_prelude(prompt),
+        test=test,
     )

@@ -13,6 +13,7 @@ class Score:
     value: float
     extracted: str | None = None  # the answer the scorer pulled out of the output
     detail: str | None = None  # e.g. the failing assertion, "timeout"
+    isolation: str | None = None  # code_exec: the sandbox used ("bwrap" or "rlimits")
 
 
 @dataclass(frozen=True)
@@ -39,4 +40,7 @@ class UnitResult:
     metrics: dict[str, Metric] = field(default_factory=dict)
     outcomes: dict[str, float] = field(default_factory=dict)  # sample id -> score value
     fingerprint: dict[str, Any] = field(default_factory=dict)
+    # sample id -> cluster id for samples that are not independent (e.g. several questions
+    # about one passage); the gate then resamples whole clusters. Empty: all independent.
+    clusters: dict[str, str] = field(default_factory=dict)
     error: str | None = None  # infrastructure error: the unit produced no scores

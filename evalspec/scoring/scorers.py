@@ -8,6 +8,7 @@ from evalspec.data.types import Sample
 from evalspec.scoring.code_exec import score_code
 from evalspec.scoring.exact import exact_match_score, numeric_score
 from evalspec.scoring.results import Score
+from evalspec.scoring.sandbox import Limits
 from evalspec.spec.models import CodeExecScorer, ExactMatchScorer, NumericScorer, ScorerSpec
 
 
@@ -38,5 +39,15 @@ def score_outputs(
             for s, o in zip(samples, outputs, strict=True)
         ]
     if isinstance(scorer, CodeExecScorer):
-        return score_code(samples, outputs, scorer.timeout_s)
+        limits = Limits(
+            timeout_s=scorer.timeout_s,
+            cpu_s=scorer.cpu_s,
+            memory_mib=scorer.memory_mib,
+            max_procs=scorer.max_procs,
+            max_output_kib=scorer.max_output_kib,
+            max_file_kib=scorer.max_file_kib,
+        )
+        return score_code(
+            samples, outputs, limits=limits, isolation=scorer.isolation, workers=scorer.workers
+        )
     raise TypeError(f"unknown scorer {scorer!r}")  # pragma: no cover

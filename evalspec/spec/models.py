@@ -89,8 +89,29 @@ class NumericScorer(Strict):
 
 
 class CodeExecScorer(Strict):
+    """Runs each candidate against the sample's tests in the code sandbox (per-sample limits)."""
+
     type: Literal["code_exec"]
-    timeout_s: float = Field(10.0, gt=0.0)
+    timeout_s: float = Field(10.0, gt=0.0, description="Wall-clock limit per sample, seconds.")
+    cpu_s: float | None = Field(
+        None, gt=0.0, description="CPU seconds per sandboxed process (default: timeout_s)."
+    )
+    memory_mib: int = Field(2048, ge=64, description="Address-space cap per process, MiB.")
+    max_procs: int = Field(
+        16, ge=1, description="Processes/threads a candidate may start (fork bombs stop here)."
+    )
+    max_output_kib: int = Field(
+        1024, ge=1, description="stdout + stderr cap, KiB; past it the candidate is killed."
+    )
+    max_file_kib: int = Field(16384, ge=1, description="Largest file a candidate may write, KiB.")
+    isolation: Literal["auto", "bwrap", "rlimits"] = Field(
+        "auto",
+        description="bwrap: bubblewrap namespaces (no network, read-only system, private /tmp); "
+        "rlimits: limits + process-group kill only; auto: bwrap where it works, else rlimits.",
+    )
+    workers: int | None = Field(
+        None, ge=1, description="Parallel sandbox workers (default: the number of CPU cores)."
+    )
 
 
 ScorerSpec = Annotated[
@@ -174,6 +195,31 @@ class ModelCatalog(Strict):
         return self
 
 
+Confidence = Annotated[float, Field(gt=0.5, lt=1.0)]
+
+
+class DropLimit(Strict):
+    """A higher-is-better measurement may fall at most this many percent below the baseline."""
+
+    max_drop_pct: float = Field(gt=0.0, description="Largest allowed drop, percent of baseline.")
+
+
+class RiseLimit(Strict):
+    """A lower-is-better measurement may rise at most this many percent above the baseline."""
+
+    max_rise_pct: float = Field(gt=0.0, description="Largest allowed rise, percent of baseline.")
+
+
+class PerfLimits(Strict):
+    """Relative tolerances on a unit's performance against the baseline's (per unit, not metric)."""
+
+    tokens_per_s: DropLimit | None = Field(None, description="Generation throughput.")
+    latency_p95_s: RiseLimit | None = Field(None, description="95th percentile request latency.")
+    peak_gpu_memory_mib: RiseLimit | None = Field(
+        None, description="Peak GPU memory; WARN when either side did not measure it."
+    )
+
+
 class ThresholdRule(Strict):
     """Gate rule for the metrics it selects (fnmatch patterns on model, adapter, task, metric)."""
 
@@ -181,20 +227,43 @@ class ThresholdRule(Strict):
     adapter: str = "*"
     task: str = "*"
     metric: str = "*"
-    min: float | None = Field(None, description="Absolute floor: the metric must be >= min.")
+    min: float | None = Field(
+        None,
+        description="Absolute floor: FAIL when the metric is below min (max for lower-is-better).",
+    )
     max_drop: float | None = Field(
-        None, ge=0.0, description="Largest allowed drop below the baseline value (absolute)."
+        None,
+        ge=0.0,
+        description="Non-inferiority margin against the baseline (absolute): PASS when the "
+        "confidence interval of current - baseline lies above -max_drop, FAIL when it lies "
+        "below, WARN (more samples needed) when it straddles it. Mirrored for lower-is-better.",
+    )
+    confidence: Confidence | None = Field(
+        None, description="Confidence level of this rule's interval (default: the file's)."
+    )
+    perf: PerfLimits | None = Field(
+        None, description="Performance tolerances for the units this rule selects."
     )
 
     @model_validator(mode="after")
     def _has_a_bound(self) -> ThresholdRule:
-        if self.min is None and self.max_drop is None:
-            raise ValueError("a rule needs `min`, `max_drop` or both")
+        if self.min is None and self.max_drop is None and self.perf is None:
+            raise ValueError("a rule needs `min`, `max_drop`, `perf` or a combination")
+        if self.perf is not None and self.metric != "*":
+            raise ValueError("`perf` limits apply to whole units; leave `metric` at '*'")
         return self
 
 
 class Thresholds(Strict):
     version: Literal[1]
+    confidence: Confidence = Field(
+        0.95, description="Confidence level of the paired intervals (two-sided)."
+    )
+    allow_fingerprint_change: list[str] = Field(
+        default_factory=list,
+        description="Fingerprint keys (engine_version, device, dtype, ...) that may differ "
+        "from the baseline's without turning comparisons into WARN.",
+    )
     rules: list[ThresholdRule] = Field(default_factory=list)
 
 

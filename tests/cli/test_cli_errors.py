@@ -81,7 +81,7 @@ def test_validate_accepts_the_example_specs(repo: Path) -> None:
 def test_plan_dry_run_shows_exactly_one_engine_load(repo: Path) -> None:
     proc = _evalspec("plan", "specs/smoke.yaml", cwd=repo)
     assert proc.returncode == 0, proc.stderr
-    assert "smoke: 2 units, 30 samples, 1 engine load" in proc.stdout
+    assert "smoke: 2 units, 50 samples, 1 engine load" in proc.stdout
     assert "smol/arithmetic" in proc.stdout and "smol/humaneval" in proc.stdout
 
 

@@ -60,7 +60,7 @@ def test_smoke_run_directory_holds_manifest_and_one_record_per_sample(
     fingerprint = manifest["engine_fingerprints"]["smol"]
     assert fingerprint["engine"] == "vllm" and fingerprint["dtype"] == "float32"
     records = [json.loads(line) for line in (run_dir / "records.jsonl").read_text().splitlines()]
-    assert len(records) == 30
+    assert len(records) == 50
     first = records[0]
     assert {"prompt", "output", "score", "tokens", "latency_s", "unit_hash"} <= first.keys()
     assert first["tokens"]["completion"] > 0
@@ -109,3 +109,5 @@ def test_crippled_generation_limit_is_a_regression_naming_the_metric(workspace: 
     assert "FAIL" in text
     failing = [line for line in text.splitlines() if "❌" in line and "arithmetic" in line]
     assert failing and "accuracy" in failing[0], text
+    # failed by the paired non-inferiority rule itself, not only by the absolute floor
+    assert "lies entirely below -0.100 (max_drop 0.100)" in text, text

@@ -67,7 +67,8 @@ def test_baseline_file_is_sorted_indented_and_ends_with_newline(tmp_path: Path) 
     assert data["version"] == 1
     assert set(data) == {"version", "spec", "provenance", "units"}
     assert set(data["units"]["smol/arith"]) == {
-        "hash", "model", "adapter", "task", "fingerprint", "metrics", "samples"
+        "hash", "model", "adapter", "task", "fingerprint", "metrics", "samples", "clusters",
+        "perf",
     }  # fmt: skip
     assert data["units"]["smol/arith"]["metrics"]["accuracy"] == {
         "value": 0.45, "stderr": 0.111111, "n": 20, "higher_is_better": True

@@ -74,7 +74,10 @@ def test_drop_beyond_max_drop_fails_with_reason_and_exit_1() -> None:
     assert row.baseline == 0.45
     assert row.current == 0.2
     assert row.delta == -0.25
-    assert row.reasons == ["dropped 0.250 (0.450 → 0.200), more than max_drop 0.100"]
+    assert row.reasons == [
+        "dropped 0.250 (0.450 → 0.200): the 95% CI of the change [-0.250, -0.250] "
+        "lies entirely below -0.100 (max_drop 0.100)"
+    ]
     assert result.exit_code == 1
 
 
@@ -105,7 +108,8 @@ def test_lower_is_better_metric_fails_when_it_rises() -> None:
 
     assert worse.status is Status.FAIL
     assert worse.reasons == [
-        "rose 0.500 (1.000 → 1.500), more than max_drop 0.200 (lower is better)"
+        "rose 0.500 (1.000 → 1.500): the 95% CI of the change [+0.500, +0.500] "
+        "lies entirely above +0.200 (max_drop 0.200) (lower is better)"
     ]
     assert better.status is Status.PASS
 

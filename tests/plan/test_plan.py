@@ -35,7 +35,7 @@ def test_smoke_spec_compiles_to_two_units_on_one_engine_load(repo: Path) -> None
     assert [u.unit_id for u in plan.units] == ["smol/arithmetic", "smol/humaneval"]
     assert plan.engine_loads == 1
     counts = {u.unit_id: len(u.samples) for u in plan.units}
-    assert counts == {"smol/arithmetic": 20, "smol/humaneval": 10}
+    assert counts == {"smol/arithmetic": 40, "smol/humaneval": 10}
 
 
 def test_unit_hash_is_stable_across_compiles(repo: Path) -> None:

@@ -10,8 +10,7 @@ import pytest
 from evalspec.data import Sample, load_dataset
 from evalspec.errors import SpecError
 from evalspec.scoring import score_outputs
-from evalspec.scoring.code_exec import run_candidate, verdict
-from evalspec.scoring.runner import ExecResult
+from evalspec.scoring.code_exec import run_candidate
 from evalspec.spec.models import CodeExecScorer, DatasetSpec
 
 SCORER = CodeExecScorer(type="code_exec", timeout_s=10)
@@ -45,6 +44,7 @@ def test_first_ten_canonical_solutions_pass(humaneval: list[Sample]) -> None:
     scores = score_outputs(SCORER, samples, [s.target for s in samples])
     assert [s.value for s in scores] == [1.0] * 10
     assert all(s.detail is None for s in scores)
+    assert {s.isolation for s in scores} <= {"bwrap", "rlimits"}
 
 
 def test_first_ten_with_a_broken_body_fail_on_their_assertions(humaneval: list[Sample]) -> None:
@@ -118,11 +118,11 @@ def test_background_children_are_killed_and_do_not_hold_the_run(
     assert score.value == 1.0  # the sleeping children did not keep the run waiting
 
 
-def test_runaway_output_hits_the_file_size_limit(humaneval: list[Sample]) -> None:
+def test_runaway_output_hits_the_output_limit(humaneval: list[Sample]) -> None:
     output = "    while True:\n        print('x' * 65536)\n"
     score = run_candidate(humaneval[2], output, 10.0)
     assert score.value == 0.0
-    assert "File too large" in (score.detail or "")
+    assert (score.detail or "").startswith("output limit exceeded")
 
 
 def test_syntax_error_reports_the_error_line(humaneval: list[Sample]) -> None:
@@ -134,19 +134,6 @@ def test_syntax_error_reports_the_error_line(humaneval: list[Sample]) -> None:
 def test_samples_without_tests_are_a_spec_error() -> None:
     with pytest.raises(SpecError, match="scorer code_exec needs samples with 'test'"):
         score_outputs(SCORER, [Sample("x", "def f():\n", "")], ["    return 1\n"])
-
-
-def test_verdict_requires_exit_zero_and_the_nonce_as_last_line() -> None:
-    ok = ExecResult(returncode=0, stdout_tail="hi\nNONCE\n", stderr_tail="", timed_out=False)
-    late = ExecResult(returncode=0, stdout_tail="NONCE\nmore\n", stderr_tail="", timed_out=False)
-    crash = ExecResult(
-        returncode=1, stdout_tail="NONCE\n", stderr_tail="a\nValueError: x\n", timed_out=False
-    )
-    killed = ExecResult(returncode=-9, stdout_tail="", stderr_tail="", timed_out=False)
-    assert verdict(ok, "NONCE").value == 1.0
-    assert verdict(late, "NONCE").detail == "exited before the checker ran"
-    assert (verdict(crash, "NONCE").value, verdict(crash, "NONCE").detail) == (0.0, "ValueError: x")
-    assert verdict(killed, "NONCE").detail == "killed by SIGKILL"
 
 
 def test_future_import_in_a_fenced_full_function_still_runs(humaneval: list[Sample]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from evalspec.data import Sample
-from evalspec.scoring.program import build_program, candidate_code, fenced_code, import_lines
+from evalspec.scoring.program import candidate_code, code_job, fenced_code, import_lines
 
 PROMPT = (
     'from typing import List\nimport math\n\n\ndef add(a: int, b: int) -> int:\n    """Sum."""\n'
@@ -47,8 +47,13 @@ def test_import_lines_are_the_prelude_when_the_prompt_does_not_parse() -> None:
     assert import_lines(PROMPT) == "from typing import List\nimport math"
 
 
-def test_program_ends_with_tests_check_call_and_nonce() -> None:
-    program = build_program(SAMPLE, "    return a + b\n", "N0NCE")
-    assert program.endswith(
-        "def check(f):\n    assert f(1, 2) == 3\n\n\ncheck(add)\nprint('N0NCE', flush=True)\n"
-    )
+def test_job_keeps_the_tests_out_of_the_candidate_code() -> None:
+    job = code_job(SAMPLE, "    return a + b\n")
+    assert job.code == PROMPT + "    return a + b\n"
+    assert "check" not in job.code
+    assert (job.entry_point, job.prelude, job.test) == ("add", PROMPT, SAMPLE.meta["test"])
+
+
+def test_future_imports_of_a_full_function_move_to_the_top_of_the_candidate() -> None:
+    output = "```python\nfrom __future__ import annotations\ndef add(a, b):\n    return a + b\n```"
+    assert code_job(SAMPLE, output).code.startswith("from __future__ import annotations\n")

@@ -1,0 +1,81 @@
+"""The `diff` pipeline: gate one run against another (A as the baseline) and render the reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from evalspec.errors import SpecError
+from evalspec.gate import baseline_from_results, evaluate
+from evalspec.report import Reports, render_reports
+from evalspec.spec import load_spec, load_thresholds
+from evalspec.spec.models import Thresholds
+from evalspec.store import Run, RunStore, default_runs_dir
+from evalspec.store.run import MANIFEST
+
+
+@dataclass(frozen=True)
+class DiffOutcome:
+    baseline_run: str
+    candidate_run: str
+    thresholds: Path | None
+    reports: Reports
+    exit_code: int
+
+
+def run_diff(
+    run_a: str,
+    run_b: str,
+    *,
+    thresholds_path: Path | None = None,
+    runs_dir: Path | None = None,
+) -> DiffOutcome:
+    """Gate run B against a baseline made from run A's results.
+
+    A run is a run id in the runs directory or the path of a run directory.
+    Without ``thresholds_path`` the rules of run B's spec apply when its spec
+    file (as recorded in the manifest) is still there; otherwise no rules do, and
+    the report shows the differences without failing on them.
+    """
+    store = RunStore(runs_dir or default_runs_dir())
+    baseline_run, candidate_run = _find(store, run_a), _find(store, run_b)
+    spec_name = str(candidate_run.manifest.get("spec", "unknown"))
+    baseline = baseline_from_results(
+        str(baseline_run.manifest.get("spec", spec_name)),
+        baseline_run.run_id,
+        ((baseline_run.manifest.get("environment") or {}).get("git") or {}).get("sha"),
+        baseline_run.load_results(),
+        baseline_run.load_perf(),
+    )
+    thresholds_path = thresholds_path or _spec_thresholds(candidate_run)
+    thresholds: Thresholds | None = load_thresholds(thresholds_path) if thresholds_path else None
+    result = evaluate(candidate_run.load_results(), thresholds, baseline, candidate_run.load_perf())
+    reports = render_reports(
+        result,
+        spec_name=spec_name,
+        run_id=candidate_run.run_id,
+        baseline_run_id=baseline_run.run_id,
+        candidate_records=candidate_run.read_records(),
+        baseline_records=baseline_run.read_records(),
+    )
+    return DiffOutcome(
+        baseline_run.run_id, candidate_run.run_id, thresholds_path, reports, result.exit_code
+    )
+
+
+def _find(store: RunStore, ref: str) -> Run:
+    path = Path(ref)
+    if (path / MANIFEST).is_file():
+        return Run(path)
+    if len(path.parts) > 1:
+        raise SpecError(f"{ref}: not a run directory (no {MANIFEST})")
+    return store.get(ref)
+
+
+def _spec_thresholds(run: Run) -> Path | None:
+    spec_path = run.manifest.get("spec_path")
+    if not spec_path or not Path(spec_path).is_file():
+        return None
+    loaded = load_spec(Path(spec_path))
+    name = loaded.spec.gate.thresholds
+    return loaded.base_dir / name if name else None
