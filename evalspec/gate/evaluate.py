@@ -17,7 +17,7 @@ from typing import Any
 
 from evalspec.gate.baseline import Baseline, BaselineMetric, BaselineUnit, rounded
 from evalspec.gate.compare import Comparison, compare
-from evalspec.gate.fingerprint import environment_changes, fingerprint_notes
+from evalspec.gate.fingerprint import environment_changes, fingerprint_notes, sandbox_note
 from evalspec.gate.perf import perf_rows
 from evalspec.gate.rules import Context, apply
 from evalspec.gate.stats import holm
@@ -67,6 +67,7 @@ def evaluate(
             slots.extend(_error_rows(unit, entry))
             continue
         change = None
+        notes.extend(sandbox_note(unit.unit_id, unit.fingerprint))
         if entry is not None:
             blocking, tolerated = environment_changes(entry.fingerprint, unit.fingerprint, allowed)
             notes.extend(fingerprint_notes(unit.unit_id, blocking, tolerated))

@@ -12,6 +12,8 @@ from collections.abc import Collection
 from typing import Any
 
 SUBJECT_KEYS = frozenset({"model_digest", "adapter_digest", "prompt_digest"})
+# how model-written code was isolated: shown in every report, never changes scores
+SANDBOX_KEY = "sandbox"
 
 
 def environment_changes(
@@ -20,7 +22,7 @@ def environment_changes(
     """Descriptions of the environment keys that differ: (not allowed, allowed)."""
     blocking: list[str] = []
     tolerated: list[str] = []
-    for key in sorted(baseline.keys() & current.keys() - SUBJECT_KEYS):
+    for key in sorted(baseline.keys() & current.keys() - SUBJECT_KEYS - {SANDBOX_KEY}):
         if baseline[key] != current[key]:
             text = f"{key} {_show(baseline[key])} → {_show(current[key])}"
             (tolerated if key in allowed else blocking).append(text)
@@ -45,3 +47,11 @@ def fingerprint_notes(unit_id: str, blocking: list[str], tolerated: list[str]) -
 
 def _show(value: Any) -> str:
     return "none" if value is None else str(value)
+
+
+def sandbox_note(unit_id: str, fingerprint: dict[str, Any]) -> list[str]:
+    """Which isolation ran the unit's model-written code (code_exec units only)."""
+    isolation = fingerprint.get(SANDBOX_KEY)
+    if isolation is None:
+        return []
+    return [f"{unit_id}: model-written code ran with `{isolation}` isolation"]

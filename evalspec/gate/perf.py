@@ -1,7 +1,8 @@
 """Performance gates: a unit's tokens/s, p95 latency and peak GPU memory against the baseline's.
 
-Each measure a matching rule's ``perf`` names gets one PerfRow, judged with
-the tightest tolerance among those rules: FAIL when throughput fell by more
+Every measure either side has gets one PerfRow (without a matching rule it is
+shown for information and passes). A measure a matching rule's ``perf`` names is
+judged with the tightest tolerance among those rules: FAIL when throughput fell by more
 than ``max_drop_pct`` percent of the baseline, or latency / memory rose by
 more than ``max_rise_pct`` percent; WARN when either side did not measure it,
 or when the fingerprint (device, engine) differs and that is not allowed.
@@ -30,13 +31,24 @@ def perf_rows(
 ) -> list[PerfRow]:
     tolerances = _tolerances([rule.perf for rule in rules if rule.perf is not None])
     rows: list[PerfRow] = []
-    for measure, tolerance in tolerances.items():
+    for measure in HIGHER_IS_BETTER:
+        tolerance = tolerances.get(measure)
         current = _number(measured.get(measure))
         baseline = entry.perf.get(measure) if entry is not None else None
         change = (current - baseline) / baseline * 100 if current is not None and baseline else None
-        status, reasons = _judge(measure, tolerance, baseline, current, change, entry is not None)
-        if environment_change is not None and status is not Status.WARN:
-            status, reasons = Status.WARN, [*reasons, f"not like-for-like: {environment_change}"]
+        if tolerance is None:
+            if current is None and baseline is None:
+                continue
+            status, reasons = Status.PASS, list[str]()  # for information: no rule gates it
+        else:
+            status, reasons = _judge(
+                measure, tolerance, baseline, current, change, entry is not None
+            )
+            if environment_change is not None and status is not Status.WARN:
+                status, reasons = (
+                    Status.WARN,
+                    [*reasons, f"not like-for-like: {environment_change}"],
+                )
         rows.append(
             PerfRow(
                 unit_id=unit.unit_id,

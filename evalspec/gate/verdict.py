@@ -101,7 +101,7 @@ class PerfRow:
     baseline: float | None
     current: float | None
     change_pct: float | None  # (current - baseline) / baseline * 100
-    tolerance_pct: float  # the allowed drop (tokens_per_s) or rise (the others), in percent
+    tolerance_pct: float | None  # allowed drop (tokens_per_s) or rise (others) in %; None: no rule
     status: Status
     reasons: list[str] = field(default_factory=list)
 

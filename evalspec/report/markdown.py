@@ -15,6 +15,7 @@ from evalspec.gate.verdict import PerfRow
 from evalspec.report.flips import PASS_TO_FAIL, FlipGroup, SampleExcerpt, excerpt
 from evalspec.report.format import (
     MARKS,
+    NONE,
     cell,
     changed_units,
     confidence_label,
@@ -134,5 +135,6 @@ def _perf_row(row: PerfRow) -> dict[str, str]:
         "current": measure(row.current),
         "change": percent(row.change_pct),
         "tolerance": percent(row.tolerance_pct, signed_=False),
-        "verdict": f"{MARKS[row.status]} {row.status}",
+        # a measure no rule gates is shown for information, without a verdict
+        "verdict": f"{MARKS[row.status]} {row.status}" if row.tolerance_pct is not None else NONE,
     }

@@ -327,7 +327,7 @@ def test_perf_gates_compare_relative_changes_and_warn_on_unmeasured() -> None:
     assert result.exit_code == 1 and result.status is Status.FAIL
 
 
-def test_perf_within_tolerance_passes_and_units_without_perf_rules_get_no_rows() -> None:
+def test_perf_within_tolerance_passes_and_ungated_measures_are_shown_as_information() -> None:
     before, after = _pairs(20, both=5, lost=0, gained=0)
     base = {"smol/arithmetic": {"tokens_per_s": 100.0}}
     now = {"smol/arithmetic": {"tokens_per_s": 81.0}}
@@ -337,7 +337,22 @@ def test_perf_within_tolerance_passes_and_units_without_perf_rules_get_no_rows()
     ungated = _gate(_unit(before), _unit(after), SMOKE, perf=now, baseline_perf=base)
 
     assert [(r.measure, r.status) for r in gated.perf_rows] == [("tokens_per_s", Status.PASS)]
-    assert ungated.perf_rows == []
+    assert gated.perf_rows[0].tolerance_pct == 20
+    (info,) = ungated.perf_rows
+    assert (info.measure, info.status, info.tolerance_pct) == ("tokens_per_s", Status.PASS, None)
+    assert info.change_pct == -19.0 and info.reasons == []
+    assert ungated.exit_code == 0
+
+
+def test_ungated_perf_measure_never_fails_even_when_it_collapses() -> None:
+    before, after = _pairs(20, both=5, lost=0, gained=0)
+    base = {"smol/arithmetic": {"tokens_per_s": 100.0, "latency_p95_s": 1.0}}
+    now = {"smol/arithmetic": {"tokens_per_s": 1.0, "latency_p95_s": 50.0}}
+
+    result = _gate(_unit(before), _unit(after), SMOKE, perf=now, baseline_perf=base)
+
+    assert [r.status for r in result.perf_rows] == [Status.PASS, Status.PASS]
+    assert result.exit_code == 0
 
 
 def test_gate_result_with_statistics_and_perf_round_trips_through_dict() -> None:
@@ -390,3 +405,18 @@ def test_thresholds_file_with_confidence_perf_and_allowed_changes_loads(tmp_path
     assert loaded.rules[1].perf is not None
     assert loaded.rules[1].perf.latency_p95_s is not None
     assert loaded.rules[1].perf.latency_p95_s.max_rise_pct == 30
+
+
+def test_sandbox_isolation_is_noted_and_a_different_isolation_stays_comparable() -> None:
+    before = {f"HumanEval/{i}": 0.0 for i in range(10)}
+    old = _unit(before, task="humaneval", metric="pass@1")
+    new = _unit(before, task="humaneval", metric="pass@1")
+    old.fingerprint["sandbox"] = "bwrap"
+    new.fingerprint["sandbox"] = "rlimits"
+
+    result = _gate(old, new, SMOKE)
+
+    assert result.fingerprint_notes == [
+        "smol/humaneval: model-written code ran with `rlimits` isolation"
+    ]
+    assert _only(result).status is Status.PASS
