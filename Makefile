@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export VLLM_LOGGING_LEVEL ?= ERROR
 
-.PHONY: install check test lint format bench bench-sandbox clean
+.PHONY: install check test lint format bench bench-sandbox bench-gate clean
 
 install: $(STAMP)
 
@@ -58,6 +58,9 @@ bench: install
 
 bench-sandbox: install
 	$(BIN)/python benchmarks/sandbox.py
+
+bench-gate: install
+	$(BIN)/python benchmarks/gate_power.py
 
 clean:
 	rm -rf $(VENV) runs build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -109,12 +109,7 @@ def prepare_baseline(
 ) -> BaselineUpdate:
     """The baseline a complete run would become, and what it changes; writes nothing."""
     loaded = load_spec(spec_path)
-    _, baseline_path = _gate_paths(loaded)
-    if baseline_path is None:
-        raise SpecError(
-            f"{loaded.where('gate')}: spec '{loaded.spec.name}' has no gate.baseline; "
-            "add `gate: {baseline: ../baselines/NAME.json}`"
-        )
+    baseline_path = _required_baseline_path(loaded)
     store = RunStore(runs_dir or default_runs_dir())
     run = store.get(run_id) if run_id else store.latest(loaded.spec.name)
     if run is None:
@@ -142,12 +137,7 @@ def prepare_baseline(
 def show_baseline(spec_path: Path) -> str:
     """A readable summary of the spec's committed baseline."""
     loaded = load_spec(spec_path)
-    _, baseline_path = _gate_paths(loaded)
-    if baseline_path is None:
-        raise SpecError(
-            f"{loaded.where('gate')}: spec '{loaded.spec.name}' has no gate.baseline; "
-            "add `gate: {baseline: ../baselines/NAME.json}`"
-        )
+    baseline_path = _required_baseline_path(loaded)
     baseline = read_baseline(baseline_path)
     if baseline is None:
         raise SpecError(
@@ -155,6 +145,16 @@ def show_baseline(spec_path: Path) -> str:
             f"`evalspec baseline update {spec_path}`"
         )
     return baseline_summary(baseline, baseline_path)
+
+
+def _required_baseline_path(loaded: LoadedSpec) -> Path:
+    _, baseline_path = _gate_paths(loaded)
+    if baseline_path is None:
+        raise SpecError(
+            f"{loaded.where('gate')}: spec '{loaded.spec.name}' has no gate.baseline; "
+            "add `gate: {baseline: ../baselines/NAME.json}`"
+        )
+    return baseline_path
 
 
 def _gate_paths(loaded: LoadedSpec) -> tuple[Path | None, Path | None]:

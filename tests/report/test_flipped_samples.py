@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from report_runs import UNIT, outcomes, write_run
+
 from evalspec.gate import GateResult, GateRow, Status
 from evalspec.report import collect_flips, render_markdown, render_reports
 from evalspec.report.flips import PER_UNIT
-from runs import UNIT, outcomes, write_run
 
 
 def _row(p2f: list[str], f2p: list[str], metric: str = "accuracy") -> GateRow:

@@ -7,12 +7,12 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from click.testing import CliRunner
+from report_runs import outcomes, write_run
 
 from evalspec.cli import cli
 from evalspec.gate import GateResult, GateRow, Status
 from evalspec.gate.verdict import PerfRow
 from evalspec.report import append_step_summary, render_junit
-from runs import outcomes, write_run
 
 
 def _row(task: str, status: Status, reasons: list[str]) -> GateRow:
