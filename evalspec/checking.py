@@ -25,7 +25,14 @@ from evalspec.plan import Plan, compile_plan
 from evalspec.report import Reports, render_reports
 from evalspec.runner import execute
 from evalspec.spec import LoadedSpec, load_spec, load_thresholds
-from evalspec.store import Run, RunStore, collect_environment, default_runs_dir
+from evalspec.store import (
+    ResponseCache,
+    Run,
+    RunStore,
+    collect_environment,
+    default_cache_path,
+    default_runs_dir,
+)
 
 
 @dataclass(frozen=True)
@@ -45,7 +52,9 @@ def run_check(
     runs_dir: Path | None = None,
     progress: Callable[[str], None] = lambda _: None,
     pool: EnginePool | None = None,
+    use_cache: bool = True,
 ) -> CheckOutcome:
+    """use_cache=False neither reads nor writes the response cache."""
     loaded = load_spec(spec_path)
     thresholds_path, baseline_path = _gate_paths(loaded)
     thresholds = load_thresholds(thresholds_path) if thresholds_path else None
@@ -53,14 +62,18 @@ def run_check(
     plan = compile_plan(loaded, limit=limit)
     progress(f"{len(plan.units)} units, {plan.engine_loads} engine load(s)")
 
+    cache = ResponseCache(default_cache_path()) if use_cache else None
     store = RunStore(runs_dir or default_runs_dir())
     run = store.create(plan.spec_name, _manifest(loaded, plan))
     progress(f"run {run.run_id} in {run.path}")
     try:
-        execution = execute(plan, run, pool or default_pool(), progress)
+        execution = execute(plan, run, pool or default_pool(), progress, cache)
     except BaseException:
         run.finish([], "failed")
         raise
+    finally:
+        if cache is not None:
+            cache.close()
     status = "complete" if all(r.error is None for r in execution.results) else "failed"
     run.finish(execution.results, status, perf=execution.perf)
 
@@ -93,6 +106,7 @@ def gate_reports(
         baseline_run_id=baseline_run_id,
         candidate_records=run.read_records(),
         baseline_records=baseline_records,
+        perf=run.load_perf(),
     )
 
 

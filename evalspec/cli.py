@@ -8,6 +8,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -136,6 +137,9 @@ def _write_reports(files: dict[Path | None, str], markdown: str) -> None:
 @report_json_option
 @junit_option
 @click.option("--quiet", "-q", is_flag=True, help="Print only the report.")
+@click.option(
+    "--no-cache", is_flag=True, help="Neither read nor write the response cache; generate all."
+)
 @_user_errors
 def check(
     spec_path: Path,
@@ -145,6 +149,7 @@ def check(
     report_json: Path | None,
     junit: Path | None,
     quiet: bool,
+    no_cache: bool,
 ) -> None:
     """Run a spec, gate it against thresholds and baseline, print the verdict table.
 
@@ -154,7 +159,13 @@ def check(
     """
     from evalspec.checking import run_check
 
-    outcome = run_check(spec_path, limit=limit, runs_dir=runs_dir, progress=_progress(quiet))
+    outcome = run_check(
+        spec_path,
+        limit=limit,
+        runs_dir=runs_dir,
+        progress=_progress(quiet),
+        use_cache=not no_cache,
+    )
     _write_reports(
         {report_md: outcome.markdown, report_json: outcome.json, junit: outcome.junit},
         outcome.markdown,
@@ -262,6 +273,50 @@ def baseline_show(spec_path: Path) -> None:
     from evalspec.checking import show_baseline
 
     click.echo(show_baseline(spec_path), nl=False)
+
+
+@cli.group()
+def cache() -> None:
+    """Inspect or prune the response cache ($EVALSPEC_RESPONSE_CACHE)."""
+
+
+@cache.command("info")
+@_user_errors
+def cache_info() -> None:
+    """Where the response cache is, its entries and its size."""
+    from evalspec.store import ResponseCache, default_cache_path
+
+    with ResponseCache(default_cache_path()) as responses:
+        info = responses.info()
+    click.echo(f"path: {info.path}")
+    click.echo(f"entries: {info.entries} ({info.units} units)")
+    click.echo(f"size: {info.size_bytes / 1e6:.2f} MB")
+    for label, stamp in (("oldest", info.oldest), ("newest", info.newest)):
+        if stamp is not None:
+            when = datetime.fromtimestamp(stamp, UTC).isoformat(timespec="seconds")
+            click.echo(f"{label}: {when}")
+
+
+@cache.command("prune")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Delete entries created more than DAYS days ago.",
+)
+@click.option("--all", "everything", is_flag=True, help="Delete every entry.")
+@_user_errors
+def cache_prune(days: float | None, everything: bool) -> None:
+    """Delete response cache entries (--older-than DAYS or --all)."""
+    from evalspec.store import ResponseCache, default_cache_path
+
+    if (days is None) == (not everything):
+        raise SpecError("pass exactly one of --older-than DAYS and --all")
+    with ResponseCache(default_cache_path()) as responses:
+        deleted = responses.prune(None if everything else days)
+        left = responses.info().entries
+    click.echo(f"deleted {deleted} entries, {left} left")
 
 
 def main() -> None:

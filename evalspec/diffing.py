@@ -57,6 +57,7 @@ def run_diff(
         baseline_run_id=baseline_run.run_id,
         candidate_records=candidate_run.read_records(),
         baseline_records=baseline_run.read_records(),
+        perf=candidate_run.load_perf(),
     )
     return DiffOutcome(
         baseline_run.run_id, candidate_run.run_id, thresholds_path, reports, result.exit_code

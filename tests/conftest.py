@@ -1,12 +1,15 @@
-"""Shared fixtures: repo paths, an isolated cache/runs dir, copies of the example specs."""
+"""Shared fixtures: repo paths, an isolated response cache, copies of the example specs."""
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from evalspec.store.cache import RESPONSE_CACHE_ENV
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -15,6 +18,20 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "2")
 os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_response_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Responses cached by tests stay in the session (the converted built-in model under
+    cache_dir()/models stays where it is, so it converts once per machine, not per session)."""
+    path = tmp_path_factory.mktemp("response-cache") / "responses.sqlite"
+    before = os.environ.get(RESPONSE_CACHE_ENV)
+    os.environ[RESPONSE_CACHE_ENV] = str(path)
+    yield path
+    if before is None:
+        os.environ.pop(RESPONSE_CACHE_ENV, None)
+    else:
+        os.environ[RESPONSE_CACHE_ENV] = before
 
 
 @pytest.fixture

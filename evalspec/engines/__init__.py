@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from evalspec.engines.base import BatchStats, Completion, Engine, Prompt
-from evalspec.engines.presets import TRANSPORT_ARGS, detect_device, preset_args
+from evalspec.engines.presets import TRANSPORT_ARGS, detect_device, hf_device, preset_args
 from evalspec.engines.sources import ModelSource, materialize
 from evalspec.paths import canonical_json
-from evalspec.spec.models import ModelSpec
+from evalspec.spec.models import ModelSpec, ServerSpec
 
 __all__ = [
     "BatchStats",
@@ -42,6 +42,7 @@ class EngineRequest:
     device: str
     args: tuple[tuple[str, Any], ...]
     adapters: tuple[tuple[str, str], ...]  # (adapter id, absolute path)
+    server: tuple[tuple[str, Any], ...] = ()  # openai / vllm-server: resolved ServerSpec
 
     @property
     def key(self) -> str:
@@ -53,6 +54,7 @@ class EngineRequest:
                 self.device,
                 self.args,
                 self.adapters,
+                self.server,
             ]
         )
 
@@ -68,6 +70,10 @@ def engine_request(
     device: str | None = None,
 ) -> EngineRequest:
     """Effective engine arguments: preset, then the spec's engine_args, then LoRA settings."""
+    if model.engine == "hf":
+        return _hf_request(model, source, adapters, device or hf_device())
+    if model.engine == "openai":
+        return _openai_request(model, source)
     device = device or detect_device()
     args: dict[str, Any] = preset_args(model.preset, device)
     args.setdefault("seed", 0)
@@ -87,6 +93,50 @@ def engine_request(
         device=device,
         args=tuple(sorted(args.items())),
         adapters=tuple((aid, path) for aid, path, _ in adapters),
+        server=_server_settings(model),
+    )
+
+
+def _server_settings(model: ModelSpec) -> tuple[tuple[str, Any], ...]:
+    """The model's ServerSpec with its served model name resolved (empty for other engines)."""
+    if model.engine not in ("openai", "vllm-server"):
+        return ()
+    settings = (model.server or ServerSpec()).model_dump()
+    if settings["served_model_name"] is None:
+        settings["served_model_name"] = model.source if model.engine == "openai" else model.id
+    return tuple(sorted(settings.items()))
+
+
+def _openai_request(model: ModelSpec, source: ModelSource) -> EngineRequest:
+    """An endpoint someone else runs: engine_args are extra JSON fields of every request."""
+    return EngineRequest(
+        model_id=model.id,
+        engine="openai",
+        source=source,
+        device="remote",
+        args=tuple(sorted(model.engine_args.items())),
+        adapters=(),
+        server=_server_settings(model),
+    )
+
+
+def _hf_request(
+    model: ModelSpec, source: ModelSource, adapters: Sequence[tuple[str, str, int]], device: str
+) -> EngineRequest:
+    """The hf engine's arguments: batch size from its presets, dtype, seed, quantization."""
+    args: dict[str, Any] = preset_args(model.preset, device, engine="hf")
+    args["seed"] = 0
+    args["dtype"] = "bfloat16" if device == "cuda" else "float32"
+    if model.quantization != "none":
+        args["quantization"] = model.quantization
+    args.update(model.engine_args)
+    return EngineRequest(
+        model_id=model.id,
+        engine="hf",
+        source=source,
+        device=device,
+        args=tuple(sorted(args.items())),
+        adapters=tuple((aid, path) for aid, path, _ in adapters),
     )
 
 
@@ -102,16 +152,7 @@ class EnginePool:
         if self._engine is not None and self._key == request.key:
             return self._engine
         self.close()
-        from evalspec.engines.vllm_engine import VllmConfig, VllmEngine
-
-        config = VllmConfig(
-            model=materialize(request.source),
-            revision=request.source.revision,
-            device=request.device,
-            kwargs=request.args,
-            adapters=request.adapters,
-        )
-        self._engine = VllmEngine.load(config)
+        self._engine = _load(request)
         self._key = request.key
         self.loads += 1
         return self._engine
@@ -120,6 +161,37 @@ class EnginePool:
         if self._engine is not None:
             self._engine.close()
         self._engine, self._key = None, None
+
+
+def _load(request: EngineRequest) -> Engine:
+    """Build the engine a request names (loads the model)."""
+    if request.engine == "hf":
+        from evalspec.engines.hf_engine import HfConfig, HfEngine
+
+        return HfEngine.load(
+            HfConfig(
+                model=materialize(request.source),
+                revision=request.source.revision,
+                device=request.device,
+                kwargs=request.args,
+                adapters=request.adapters,
+            )
+        )
+    if request.engine in ("openai", "vllm-server"):
+        from evalspec.engines.http_load import load_http_engine
+
+        return load_http_engine(request)
+    from evalspec.engines.vllm_engine import VllmConfig, VllmEngine
+
+    return VllmEngine.load(
+        VllmConfig(
+            model=materialize(request.source),
+            revision=request.source.revision,
+            device=request.device,
+            kwargs=request.args,
+            adapters=request.adapters,
+        )
+    )
 
 
 _DEFAULT_POOL: EnginePool | None = None

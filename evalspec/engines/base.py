@@ -19,6 +19,8 @@ class Completion:
     completion_tokens: int
     finish_reason: str | None
     latency_s: float | None  # per request where the engine reports it, else None
+    # an infrastructure failure on this sample (endpoint error after retries): never scored
+    error: str | None = None
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,11 @@ def model_source(source: str, revision: str | None, base_dir: Path, where: str) 
     )
 
 
+def remote_source(name: str, revision: str | None) -> ModelSource:
+    """A model behind someone else's endpoint: only its name (and revision label) identify it."""
+    return ModelSource("remote", name, revision, f"remote:{name}@{revision}")
+
+
 def materialize(src: ModelSource) -> str:
     """A path or repo id the engine can load (converts built-in models once)."""
     if src.kind == "builtin":

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evalspec.engines.base import BatchStats, Completion, Prompt
+from evalspec.engines.presets import device_name
 from evalspec.errors import InfraError
 from evalspec.spec.models import AdapterSpec, GenerationSpec
 
@@ -96,6 +97,36 @@ class VllmEngine:
         )
         return completions, stats
 
+    def loglikelihood(
+        self, pairs: Sequence[tuple[str, str]], adapter: AdapterSpec | None = None
+    ) -> list[float]:
+        """Per (context, continuation): the sum of the continuation's token logprobs.
+
+        Continuation tokens are those starting at or after the context's last character
+        (the rule the openai engine applies to a server's text offsets).
+        """
+        from vllm import SamplingParams
+
+        tokenizer = self._llm.get_tokenizer()
+        encoded = [tokenizer(ctx + cont, return_offsets_mapping=True) for ctx, cont in pairs]
+        prompts = [{"prompt_token_ids": list(e["input_ids"])} for e in encoded]
+        sampling = SamplingParams(max_tokens=1, temperature=0.0, prompt_logprobs=1)
+        outputs = self._llm.generate(
+            prompts, sampling, use_tqdm=False, lora_request=self._lora_request(adapter)
+        )
+        values = []
+        for (ctx, _), enc, out in zip(pairs, encoded, outputs, strict=True):
+            ids, offsets = enc["input_ids"], enc["offset_mapping"]
+            picked = [
+                out.prompt_logprobs[i][ids[i]].logprob
+                for i in range(1, len(ids))
+                if offsets[i][0] >= len(ctx)
+            ]
+            if not picked:
+                raise InfraError(f"no continuation tokens after context {ctx[-40:]!r}")
+            values.append(float(sum(picked)))
+        return values
+
     def fingerprint(self) -> dict[str, Any]:
         import vllm
 
@@ -103,7 +134,7 @@ class VllmEngine:
         return {
             "engine": "vllm",
             "engine_version": vllm.__version__,
-            "device": _device_name(self.config.device),
+            "device": device_name(self.config.device),
             "dtype": str(model_config.dtype).removeprefix("torch."),
             "max_model_len": model_config.max_model_len,
         }
@@ -145,16 +176,3 @@ def _completion(out: Any) -> Completion:
         finish_reason=first.finish_reason,
         latency_s=latency,
     )
-
-
-def _device_name(device: str) -> str:
-    if device == "cuda":
-        try:
-            import torch
-
-            return str(torch.cuda.get_device_name(0))
-        except Exception:  # no CUDA visible: report the kind only
-            return "cuda"
-    import platform
-
-    return f"cpu:{platform.machine()}"

@@ -5,13 +5,19 @@ Public entry point: `compile_plan`.
 
 from __future__ import annotations
 
+import importlib.metadata
 from typing import Any
 
 from evalspec.data import load_dataset
 from evalspec.data.types import Dataset
 from evalspec.engines import engine_request
 from evalspec.engines.presets import vllm_distribution
-from evalspec.engines.sources import adapter_digest, model_source, resolve_path
+from evalspec.engines.sources import (
+    adapter_digest,
+    model_source,
+    remote_source,
+    resolve_path,
+)
 from evalspec.errors import SpecError
 from evalspec.paths import canonical_json, sha256_bytes
 from evalspec.plan.models import ModelGroup, Plan, Unit
@@ -32,11 +38,14 @@ def compile_plan(loaded: LoadedSpec, limit: int | None = None, device: str | Non
     spec = loaded.spec
     count = sample_count(spec.samples, limit)
     datasets = {task.id: _load_dataset(loaded, i, task) for i, task in enumerate(spec.tasks)}
-    engine_version = _engine_version()
     groups = []
     for m_index, model in enumerate(spec.resolved_models()):
         where = loaded.where("models", m_index, "source")
-        source = model_source(model.source, model.revision, loaded.base_dir, where)
+        source = (
+            remote_source(model.source, model.revision)
+            if model.engine == "openai"
+            else model_source(model.source, model.revision, loaded.base_dir, where)
+        )
         adapters = _resolve_adapters(loaded, m_index, model)
         request = engine_request(
             model, source, [(a.id, a.path, rank) for a, _, rank in adapters], device
@@ -49,7 +58,7 @@ def compile_plan(loaded: LoadedSpec, limit: int | None = None, device: str | Non
                     "adapter": a_digest,
                     "engine": {
                         "name": model.engine,
-                        "version": engine_version,
+                        "version": _engine_version(model.engine),
                         "args": request.output_args(),
                     },
                     "prompt": task.prompt.model_dump(),
@@ -126,6 +135,17 @@ def _resolve_adapters(
     return resolved
 
 
-def _engine_version() -> str | None:
+def _engine_version(engine: str) -> str | None:
+    if engine == "hf":  # transformers, torch and peft all shape the outputs
+        return ",".join(f"{d}=={_dist_version(d)}" for d in ("transformers", "torch", "peft"))
+    if engine == "openai":  # a remote server: its version is in the engine fingerprint
+        return None
     dist = vllm_distribution()
     return dist[1] if dist else None
+
+
+def _dist_version(name: str) -> str | None:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None

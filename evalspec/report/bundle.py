@@ -11,6 +11,7 @@ from evalspec.report.flips import collect_flips
 from evalspec.report.json_report import render_json
 from evalspec.report.junit import render_junit
 from evalspec.report.markdown import render_markdown
+from evalspec.report.resources import resource_lines
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,10 @@ def render_reports(
     baseline_run_id: str | None,
     candidate_records: Iterable[Mapping[str, Any]] = (),
     baseline_records: Iterable[Mapping[str, Any]] | None = None,
+    perf: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Reports:
-    """``baseline_records`` is None when the baseline run's directory is not available here."""
+    """``baseline_records`` is None when the baseline run's directory is not available here;
+    ``perf`` (unit id -> measurements) adds the monitor's resource lines to the markdown."""
     flips = collect_flips(result, candidate_records, baseline_records)
     return Reports(
         markdown=render_markdown(
@@ -38,6 +41,7 @@ def render_reports(
             run_id=run_id,
             baseline_run_id=baseline_run_id,
             flips=flips,
+            resources=resource_lines(perf or {}),
         ),
         json=render_json(
             result, spec_name=spec_name, run_id=run_id, baseline_run_id=baseline_run_id

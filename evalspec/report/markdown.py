@@ -60,8 +60,10 @@ def render_markdown(
     baseline_run_id: str | None,
     fingerprint_notes: Sequence[str] = (),
     flips: Sequence[FlipGroup] = (),
+    resources: Sequence[str] = (),
 ) -> str:
-    """The PR comment: marker, verdict line, metric table, reasons, flips, performance, notes."""
+    """The PR comment: marker, verdict line, metric table, reasons, flips, performance,
+    resources (lines from evalspec.report.resources), notes."""
     template = _environment().get_template("report.md.j2")
     notes = list(dict.fromkeys([*result.fingerprint_notes, *fingerprint_notes]))
     return template.render(
@@ -75,6 +77,7 @@ def render_markdown(
         details=details(result),
         flips=[_flip_group(group) for group in flips],
         perf=[_perf_row(row) for row in result.perf_rows],
+        resources=list(resources),
         changed_units=changed_units(result),
         fingerprint_notes=notes,
         version=evalspec.__version__,

@@ -275,7 +275,9 @@ def _tag_values(model: type[BaseModel], key: str) -> list[str]:
 def _is_label_of(part: str, model: type[BaseModel]) -> bool:
     """Whether a loc part is pydantic's union label for this member (name or tag)."""
     name = model.__name__
-    return part == name or part.endswith(f" {name}]") or part in _tag_values(model, "type")
+    # validators nest the label: "function-after[v2(), function-after[v1(), ModelSpec]]"
+    wrapped = part.rstrip("]").endswith(f" {name}")
+    return part == name or wrapped or part in _tag_values(model, "type")
 
 
 def _types_at(root: type[BaseModel], loc: Loc) -> list[Any]:

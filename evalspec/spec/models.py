@@ -34,6 +34,36 @@ class AdapterSpec(Strict):
     path: str = Field(description="Directory of a PEFT LoRA adapter (adapter_config.json).")
 
 
+class ServerSpec(Strict):
+    """How evalspec talks to an OpenAI-compatible server (engines openai and vllm-server)."""
+
+    base_url: str | None = Field(
+        None,
+        description="Endpoint root including /v1, e.g. http://127.0.0.1:8000/v1 "
+        "(engine openai only; vllm-server picks a free loopback port).",
+    )
+    api_key_env: str | None = Field(
+        "OPENAI_API_KEY",
+        description="Environment variable holding the API key (sent when set; null: none).",
+    )
+    served_model_name: str | None = Field(
+        None,
+        description="Model name in requests (default: `source` for openai, the model id "
+        "for vllm-server).",
+    )
+    max_concurrency: int = Field(8, ge=1, description="Requests in flight at once.")
+    timeout_s: float = Field(120.0, gt=0.0, description="Per-request timeout, seconds.")
+    max_retries: int = Field(
+        4, ge=0, description="Retries on 429, 5xx, timeouts and connection errors."
+    )
+    retry_backoff_s: float = Field(
+        0.5, ge=0.0, description="First retry delay; doubles per retry (capped at 30 s)."
+    )
+    startup_timeout_s: float = Field(
+        180.0, gt=0.0, description="vllm-server: how long to wait for /health."
+    )
+
+
 class ModelSpec(Strict):
     id: Id
     source: str = Field(
@@ -41,16 +71,58 @@ class ModelSpec(Strict):
         "(builtin:smollm2-135m-instruct)."
     )
     revision: str | None = Field(None, description="HF revision (commit, tag, branch).")
-    engine: Literal["vllm"] = "vllm"
+    engine: Literal["vllm", "openai", "vllm-server", "hf"] = Field(
+        "vllm",
+        description="vllm: offline vllm.LLM in this process; openai: an OpenAI-compatible "
+        "endpoint (`server.base_url`); vllm-server: evalspec starts `vllm serve` on loopback; "
+        "hf: transformers + PEFT in this process.",
+    )
+    quantization: Literal["none", "4bit", "8bit"] = Field(
+        "none",
+        description="engine hf: load the base model with bitsandbytes (4bit: NF4, QLoRA-style; "
+        "8bit: LLM.int8). Needs a CUDA GPU.",
+    )
     preset: Literal["memory_optimized", "balanced", "performance"] = "balanced"
     engine_args: dict[str, Any] = Field(
-        default_factory=dict, description="Extra vllm.LLM keyword arguments."
+        default_factory=dict,
+        description="Extra engine arguments: vllm.LLM keyword arguments (vllm); hf: "
+        "dtype, batch_size, and from_pretrained keyword arguments.",
     )
     adapters: list[AdapterSpec] = Field(default_factory=list)
+    server: ServerSpec | None = Field(
+        None, description="HTTP settings of the openai and vllm-server engines."
+    )
 
     @model_validator(mode="after")
     def _unique_adapters(self) -> ModelSpec:
         _no_duplicates([a.id for a in self.adapters], "adapter")
+        return self
+
+    @model_validator(mode="after")
+    def _quantization_fits_engine(self) -> ModelSpec:
+        if self.quantization != "none" and self.engine != "hf":
+            raise ValueError(
+                f"`quantization` applies to engine hf, not {self.engine} "
+                "(vLLM: set engine_args.quantization)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _server_fits_engine(self) -> ModelSpec:
+        base_url = self.server.base_url if self.server else None
+        if self.engine == "openai" and base_url is None:
+            raise ValueError("engine 'openai' needs `server: {base_url: ...}`")
+        if self.engine == "vllm-server" and base_url is not None:
+            raise ValueError("engine 'vllm-server' starts its own server; remove `server.base_url`")
+        if self.engine not in ("openai", "vllm-server") and self.server is not None:
+            raise ValueError(
+                f"`server` applies to engines openai and vllm-server, not {self.engine}"
+            )
+        if self.engine == "openai" and self.adapters:
+            raise ValueError(
+                "engine 'openai' cannot load adapters; serve them on the server and "
+                "point a model's `server.served_model_name` at each"
+            )
         return self
 
 

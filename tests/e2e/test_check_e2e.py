@@ -67,6 +67,23 @@ def test_smoke_run_directory_holds_manifest_and_one_record_per_sample(
     assert default_pool().loads == 1
 
 
+def test_smoke_run_is_monitored(smoke: tuple[Result, Path, Path]) -> None:
+    result, run_dir, _ = smoke
+    monitor = json.loads((run_dir / "manifest.json").read_text())["monitor"]
+    assert monitor["gpus"] or monitor["gpu"].startswith("none (NVML: ")
+    ticks = [json.loads(line) for line in (run_dir / "monitor.jsonl").read_text().splitlines()]
+    assert {"smol/arithmetic", "smol/humaneval"} <= {t["unit"] for t in ticks}
+    perf = json.loads((run_dir / "results.json").read_text())["perf"]
+    for measured in perf.values():
+        if measured.get("cached"):
+            continue
+        assert measured["gpu"] == monitor["gpu"]
+        assert measured["monitor_samples"] >= 1 and measured["peak_rss_mib"] > 0
+        assert ("peak_gpu_memory_mib" in measured) == bool(monitor["gpus"])
+    assert (run_dir / "monitor.svg").read_text().startswith("<svg")
+    assert "**Resources**" in result.output and f"GPU: {monitor['gpu']}" in result.output
+
+
 def test_baseline_update_then_recheck_is_an_identical_pass(
     smoke: tuple[Result, Path, Path], workspace: Path
 ) -> None:

@@ -1,4 +1,5 @@
-"""A model vLLM cannot load is an infrastructure failure: exit 3 and an ERROR row, no traceback."""
+"""A model vLLM cannot load is an infrastructure failure: exit 3 and an ERROR row, no traceback;
+the spec's other models still run."""
 
 from __future__ import annotations
 
@@ -21,18 +22,39 @@ def test_unloadable_model_is_exit_3_with_the_reason_in_the_report(tmp_path: Path
     (tmp_path / "spec.yaml").write_text(
         """version: 1
 name: broken
-models: [{id: broken, source: ./broken-model}]
+models:
+  - {id: broken, source: ./broken-model}
+  - {id: smol, source: "builtin:smollm2-135m-instruct", engine_args: {max_model_len: 2048}}
 tasks:
   - id: qa
     dataset: {format: jsonl, source: qa.jsonl}
     scorer: {type: numeric}
 """
     )
+    report = tmp_path / "report.json"
     result = CliRunner().invoke(
-        cli, ["check", str(tmp_path / "spec.yaml"), "--runs-dir", str(tmp_path / "runs"), "-q"]
+        cli,
+        [
+            "check",
+            str(tmp_path / "spec.yaml"),
+            "--runs-dir",
+            str(tmp_path / "runs"),
+            "--report-json",
+            str(report),
+            "-q",
+        ],
     )
     assert result.exit_code == 3, result.output
     assert "Traceback" not in result.output
     assert "ERROR" in result.output and "vLLM could not load" in result.output
     (run_dir,) = list((tmp_path / "runs").iterdir())
     assert json.loads((run_dir / "manifest.json").read_text())["status"] == "failed"
+    # the good model's unit ran after the failed load, and passed
+    rows = {row["model"]: row for row in json.loads(report.read_text())["rows"]}
+    assert rows["broken"]["status"] == "ERROR"
+    assert rows["smol"]["status"] == "PASS", rows["smol"]
+    records = [json.loads(x) for x in (run_dir / "records.jsonl").read_text().splitlines()]
+    assert {r["unit_id"] for r in records} == {"smol/qa"}
+    units = json.loads((run_dir / "results.json").read_text())["units"]
+    errors = {u["unit_id"]: u["error"] for u in units}
+    assert errors["smol/qa"] is None and "vLLM could not load" in errors["broken/qa"]

@@ -7,39 +7,18 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from lora_factory import save_lora
 
 from evalspec.cli import cli
-from evalspec.engines.builtin import resolve_builtin
 
 pytestmark = pytest.mark.slow
-
-
-def _save_lora(out: Path, *, zero: bool) -> None:
-    """A rank-8 PEFT LoRA on q/v projections: B=0 (a no-op) or random and scaled up (noise)."""
-    import torch
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
-
-    base_dir, _ = resolve_builtin("smollm2-135m-instruct")
-    torch.manual_seed(0)
-    base = AutoModelForCausalLM.from_pretrained(base_dir, dtype=torch.float32)
-    config = LoraConfig(
-        r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"], init_lora_weights=zero
-    )
-    model = get_peft_model(base, config)
-    if not zero:
-        with torch.no_grad():
-            for name, param in model.named_parameters():
-                if "lora_B" in name:
-                    param.mul_(50.0)
-    model.save_pretrained(out)
 
 
 @pytest.fixture(scope="module")
 def lora_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, list[dict[str, object]]]:
     root = tmp_path_factory.mktemp("lora")
-    _save_lora(root / "adapters" / "zero", zero=True)
-    _save_lora(root / "adapters" / "noise", zero=False)
+    save_lora(root / "adapters" / "zero", zero=True)
+    save_lora(root / "adapters" / "noise", zero=False)
     repo = Path(__file__).resolve().parents[2]
     (root / "arithmetic.jsonl").write_text(
         (repo / "specs" / "data" / "arithmetic.jsonl").read_text()

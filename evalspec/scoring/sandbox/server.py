@@ -41,6 +41,7 @@ CONFIG = json.loads(sys.argv[1])
 LIBC = ctypes.CDLL(None, use_errno=True)
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
 CLONE_NEWNET = 0x40000000
+REAP_WAIT_S = 1.0  # how long a vanished candidate may take to become reapable
 TAIL = 4096
 MAX_FRAME = 64 << 20
 SAFE_CLASSES = {"complex", "set", "frozenset", "bytearray"}
@@ -473,7 +474,13 @@ def wait_verdict(
         return {"passed": False, "detail": reason}
     if kind == "fail":
         return {"passed": False, "detail": detail}
+    # the checker gave up because the candidate is gone: give an exiting candidate a moment
+    # to become reapable, so the reason does not depend on how loaded the machine is
+    reap_by = time.monotonic() + REAP_WAIT_S
     pid, status = os.waitpid(candidate, os.WNOHANG)
+    while not pid and time.monotonic() < reap_by:
+        time.sleep(0.005)
+        pid, status = os.waitpid(candidate, os.WNOHANG)
     return {"passed": False, "detail": exit_detail(status if pid else None, tail)}
 
 

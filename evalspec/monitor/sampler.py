@@ -1,0 +1,151 @@
+"""The sampler thread: one tick per interval (and one at each unit boundary), tagged with the unit.
+
+Each tick is kept in memory and appended to ``monitor.jsonl`` in the run
+directory: ``{"t", "unit", "gpus": [GpuReading...], "cpu_pct", "rss_mib"}``.
+``begin(label)`` takes a tick at once (the previous label's last) and tags later
+ticks with ``label`` (a unit id, or ``load:<model>`` while an engine loads), so a
+unit shorter than the interval still has a reading. ``stop()`` ends the thread
+within one wait and takes the last tick.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from evalspec.errors import SpecError
+from evalspec.monitor.readings import GpuReader, HostReader, load_nvml
+from evalspec.monitor.summary import unit_summary
+
+INTERVAL_ENV = "EVALSPEC_MONITOR_INTERVAL_S"
+DEFAULT_INTERVAL_S = 1.0
+MONITOR_FILE = "monitor.jsonl"
+
+_REAL = object()  # "use the real pynvml" (None means: no NVML at all)
+
+
+def interval_from_env() -> float:
+    """``EVALSPEC_MONITOR_INTERVAL_S`` (seconds, > 0), else 1 s."""
+    raw = os.environ.get(INTERVAL_ENV, "").strip()
+    if not raw:
+        return DEFAULT_INTERVAL_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise SpecError(f"{INTERVAL_ENV}={raw!r}: expected a number of seconds above 0, e.g. 0.5")
+    return value
+
+
+class Sampler:
+    """Samples GPUs (NVML) and the host (psutil) on a daemon thread; summarises per unit."""
+
+    def __init__(
+        self,
+        path: Path | None = None,
+        *,
+        interval_s: float = DEFAULT_INTERVAL_S,
+        nvml: Any = _REAL,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.interval_s = interval_s
+        self._path = path
+        self._clock = clock
+        self._gpus = GpuReader(load_nvml() if nvml is _REAL else nvml)
+        self._host = HostReader()
+        self._label: str | None = None
+        self._ticks: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._open = True
+        self._file = open(path, "a", encoding="utf-8") if path is not None else None  # noqa: SIM115
+
+    @property
+    def gpu_status(self) -> str:
+        """The GPUs found (``NVIDIA H100 80GB HBM3``), or ``none (NVML: <reason>)``."""
+        return self._gpus.status
+
+    def describe(self) -> dict[str, Any]:
+        """What the run manifest records about monitoring."""
+        return {
+            "gpu": self.gpu_status,
+            "gpus": list(self._gpus.names),
+            "interval_s": self.interval_s,
+            "file": MONITOR_FILE,
+        }
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._loop, name="evalspec-monitor", daemon=True)
+        self._thread.start()
+
+    def begin(self, label: str | None) -> None:
+        """Tag later ticks with ``label``, after a tick now that closes the previous label."""
+        with self._lock:
+            if self._open and self._label is not None:
+                self._tick_locked()
+            self._label = label
+
+    def tick(self) -> dict[str, Any]:
+        """Take one reading now (the thread calls this every interval)."""
+        with self._lock:
+            return self._tick_locked() if self._open else {}
+
+    def stop(self) -> None:
+        """End the thread (returns within about one NVML read), take a last tick, close files."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        with self._lock:
+            if not self._open:
+                return
+            self._tick_locked()  # closes the last label
+            self._open = False
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+            self._gpus.close()
+
+    @property
+    def ticks(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._ticks)
+
+    def summary(self, unit_id: str) -> dict[str, Any]:
+        """Resource use of one unit: peak GPU memory, GPU util/temperature/power, CPU, RSS."""
+        return unit_summary(self.ticks, unit_id, self.gpu_status)
+
+    def __enter__(self) -> Sampler:
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def _loop(self) -> None:
+        while not self._stopping.wait(self.interval_s):
+            self.tick()
+
+    def _tick_locked(self) -> dict[str, Any]:
+        cpu_pct, rss_mib = self._host.read()
+        tick = {
+            "t": round(self._clock(), 3),
+            "unit": self._label,
+            "gpus": [g.to_dict() for g in self._gpus.read()],
+            "cpu_pct": cpu_pct,
+            "rss_mib": rss_mib,
+        }
+        self._ticks.append(tick)
+        if self._file is not None:
+            self._file.write(json.dumps(tick, sort_keys=True) + "\n")
+            self._file.flush()
+        return tick
