@@ -59,11 +59,16 @@ def gguf_path(name: str) -> Path:
     )
 
 
+def converted_dir(name: str) -> Path:
+    """Where the built-in model's HF directory lives (it may not be converted yet)."""
+    return cache_dir() / "models" / f"{name}-{file_digest(gguf_path(name))[:16]}"
+
+
 def resolve_builtin(name: str) -> tuple[Path, str]:
     """Return (HF directory, GGUF sha256) for a built-in model, converting once."""
     gguf = gguf_path(name)
     digest = file_digest(gguf)
-    target = cache_dir() / "models" / f"{name}-{digest[:16]}"
+    target = converted_dir(name)
     if (target / "config.json").is_file():
         return target, digest
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from evalspec.engines.builtin import gguf_path, resolve_builtin
+from evalspec.engines.builtin import converted_dir, gguf_path, resolve_builtin
 from evalspec.errors import SpecError
 from evalspec.paths import file_digest, tree_digest
 
@@ -62,6 +62,22 @@ def materialize(src: ModelSource) -> str:
         directory, _ = resolve_builtin(src.location)
         return str(directory)
     return src.location
+
+
+def local_model_dir(src: ModelSource) -> Path | None:
+    """The model's HF directory when it is already on local disk (never downloads/converts)."""
+    if src.kind == "local":
+        return Path(src.location)
+    if src.kind == "builtin":
+        return converted_dir(src.location)
+    if src.kind == "hub":
+        try:
+            from huggingface_hub import try_to_load_from_cache
+        except ImportError:
+            return None
+        found = try_to_load_from_cache(src.location, "config.json", revision=src.revision)
+        return Path(found).parent if isinstance(found, str) else None
+    return None
 
 
 def adapter_digest(path: Path, where: str) -> tuple[str, int]:

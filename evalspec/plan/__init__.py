@@ -11,9 +11,12 @@ from typing import Any
 from evalspec.data import load_dataset
 from evalspec.data.types import Dataset
 from evalspec.engines import engine_request
+from evalspec.engines.adapters import base_config, check_adapter
 from evalspec.engines.presets import vllm_distribution
 from evalspec.engines.sources import (
+    ModelSource,
     adapter_digest,
+    local_model_dir,
     model_source,
     remote_source,
     resolve_path,
@@ -46,7 +49,7 @@ def compile_plan(loaded: LoadedSpec, limit: int | None = None, device: str | Non
             if model.engine == "openai"
             else model_source(model.source, model.revision, loaded.base_dir, where)
         )
-        adapters = _resolve_adapters(loaded, m_index, model)
+        adapters = _resolve_adapters(loaded, m_index, model, source)
         request = engine_request(
             model, source, [(a.id, a.path, rank) for a, _, rank in adapters], device
         )
@@ -118,10 +121,12 @@ def _load_dataset(loaded: LoadedSpec, index: int, task: TaskSpec) -> Dataset:
 
 
 def _resolve_adapters(
-    loaded: LoadedSpec, m_index: int, model: ModelSpec
+    loaded: LoadedSpec, m_index: int, model: ModelSpec, source: ModelSource
 ) -> list[tuple[AdapterSpec, str, int]]:
-    """(adapter with absolute path, digest, rank) for each adapter of a model."""
+    """(adapter with absolute path, digest, rank) for each adapter; incompatible ones fail."""
     resolved = []
+    config = base_config(local_model_dir(source)) if model.adapters else None
+    max_rank = model.engine_args.get("max_lora_rank")
     for a_index, adapter in enumerate(model.adapters):
         where = loaded.where("models", m_index, "adapters", a_index, "path")
         path = resolve_path(adapter.path, loaded.base_dir)
@@ -131,6 +136,9 @@ def _resolve_adapters(
                 "fix `path` (relative to the spec file)"
             )
         digest, rank = adapter_digest(path, where)
+        check_adapter(
+            adapter.id, path, rank, config, max_rank if isinstance(max_rank, int) else None, where
+        )
         resolved.append((adapter.model_copy(update={"path": str(path)}), digest, rank))
     return resolved
 
