@@ -39,9 +39,7 @@ from evalspec.store import (
 class CheckOutcome:
     run_id: str
     run_dir: Path
-    markdown: str
-    json: str
-    junit: str
+    reports: Reports
     exit_code: int
 
 
@@ -80,9 +78,7 @@ def run_check(
     result = evaluate(execution.results, thresholds, baseline, execution.perf)
     baseline_run = baseline.provenance.run_id if baseline is not None else None
     reports = gate_reports(result, plan.spec_name, run, baseline_run, store)
-    return CheckOutcome(
-        run.run_id, run.path, reports.markdown, reports.json, reports.junit, result.exit_code
-    )
+    return CheckOutcome(run.run_id, run.path, reports, result.exit_code)
 
 
 def gate_reports(

@@ -10,12 +10,15 @@ import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from evalspec import __version__
 from evalspec.errors import EXIT_INFRA, EvalspecError, SpecError
+
+if TYPE_CHECKING:
+    from evalspec.report import Reports
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -118,15 +121,27 @@ junit_option = click.option(
 )
 
 
-def _write_reports(files: dict[Path | None, str], markdown: str) -> None:
-    """Write the requested report files, append the step summary on GitHub Actions."""
+def _emit(
+    reports: Reports,
+    exit_code: int,
+    report_md: Path | None,
+    report_json: Path | None,
+    junit: Path | None,
+) -> NoReturn:
+    """Write the requested report files and the GitHub step summary, print, exit."""
     from evalspec.report import append_step_summary
 
-    for path, text in files.items():
+    for path, text in (
+        (report_md, reports.markdown),
+        (report_json, reports.json),
+        (junit, reports.junit),
+    ):
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
-    append_step_summary(markdown)
+    append_step_summary(reports.markdown)
+    click.echo(reports.markdown)
+    sys.exit(exit_code)
 
 
 @cli.command()
@@ -166,12 +181,7 @@ def check(
         progress=_progress(quiet),
         use_cache=not no_cache,
     )
-    _write_reports(
-        {report_md: outcome.markdown, report_json: outcome.json, junit: outcome.junit},
-        outcome.markdown,
-    )
-    click.echo(outcome.markdown)
-    sys.exit(outcome.exit_code)
+    _emit(outcome.reports, outcome.exit_code, report_md, report_json, junit)
 
 
 @cli.command()
@@ -205,13 +215,7 @@ def diff(
     from evalspec.diffing import run_diff
 
     outcome = run_diff(run_a, run_b, thresholds_path=thresholds_path, runs_dir=runs_dir)
-    reports = outcome.reports
-    _write_reports(
-        {report_md: reports.markdown, report_json: reports.json, junit: reports.junit},
-        reports.markdown,
-    )
-    click.echo(reports.markdown)
-    sys.exit(outcome.exit_code)
+    _emit(outcome.reports, outcome.exit_code, report_md, report_json, junit)
 
 
 @cli.command()

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from evalspec.engines.base import BatchStats, Completion, Engine, Prompt
+from evalspec.engines.base import BatchStats, Completion, Engine, LocalModelConfig, Prompt
 from evalspec.engines.presets import TRANSPORT_ARGS, detect_device, hf_device, preset_args
 from evalspec.engines.sources import ModelSource, materialize
 from evalspec.paths import canonical_json
@@ -165,33 +165,24 @@ class EnginePool:
 
 def _load(request: EngineRequest) -> Engine:
     """Build the engine a request names (loads the model)."""
-    if request.engine == "hf":
-        from evalspec.engines.hf_engine import HfConfig, HfEngine
-
-        return HfEngine.load(
-            HfConfig(
-                model=materialize(request.source),
-                revision=request.source.revision,
-                device=request.device,
-                kwargs=request.args,
-                adapters=request.adapters,
-            )
-        )
     if request.engine in ("openai", "vllm-server"):
         from evalspec.engines.http_load import load_http_engine
 
         return load_http_engine(request)
-    from evalspec.engines.vllm_engine import VllmConfig, VllmEngine
-
-    return VllmEngine.load(
-        VllmConfig(
-            model=materialize(request.source),
-            revision=request.source.revision,
-            device=request.device,
-            kwargs=request.args,
-            adapters=request.adapters,
-        )
+    config = LocalModelConfig(
+        model=materialize(request.source),
+        revision=request.source.revision,
+        device=request.device,
+        kwargs=request.args,
+        adapters=request.adapters,
     )
+    if request.engine == "hf":
+        from evalspec.engines.hf_engine import HfEngine
+
+        return HfEngine.load(config)
+    from evalspec.engines.vllm_engine import VllmEngine
+
+    return VllmEngine.load(config)
 
 
 _DEFAULT_POOL: EnginePool | None = None

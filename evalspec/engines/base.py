@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from evalspec.spec.models import AdapterSpec, GenerationSpec
@@ -31,9 +31,29 @@ class BatchStats:
     prompt_tokens: int
     completion_tokens: int
 
+    @classmethod
+    def of(cls, completions: Sequence[Completion], wall_s: float) -> BatchStats:
+        """The totals of one batched call's completions."""
+        return cls(
+            wall_s=wall_s,
+            prompt_tokens=sum(c.prompt_tokens for c in completions),
+            completion_tokens=sum(c.completion_tokens for c in completions),
+        )
+
     @property
     def tokens_per_s(self) -> float:
         return self.completion_tokens / self.wall_s if self.wall_s > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class LocalModelConfig:
+    """What an in-process engine (vLLM offline, HF) needs to load a model."""
+
+    model: str  # directory or repo id
+    revision: str | None
+    device: str  # "cpu" | "cuda"
+    kwargs: tuple[tuple[str, Any], ...]  # engine arguments, sorted
+    adapters: tuple[tuple[str, str], ...] = field(default=())  # (id, absolute path)
 
 
 class Engine(Protocol):

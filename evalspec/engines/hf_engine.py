@@ -13,10 +13,10 @@ import importlib.util
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from evalspec.engines.base import BatchStats, Completion, Prompt
+from evalspec.engines.base import BatchStats, Completion, LocalModelConfig, Prompt
 from evalspec.engines.hf_batching import (
     continuation_span,
     generated_length,
@@ -32,17 +32,6 @@ QUANTIZATIONS = ("none", "4bit", "8bit")
 
 
 @dataclass(frozen=True)
-class HfConfig:
-    """Everything needed to build the engine; equal configs share one engine."""
-
-    model: str  # directory or repo id
-    revision: str | None
-    device: str  # "cpu" | "cuda"
-    kwargs: tuple[tuple[str, Any], ...]  # engine args, sorted
-    adapters: tuple[tuple[str, str], ...] = field(default=())  # (id, absolute path)
-
-
-@dataclass(frozen=True)
 class _Settings:
     dtype: str
     quantization: str
@@ -51,7 +40,7 @@ class _Settings:
     load_kwargs: dict[str, Any]
 
 
-def settings(config: HfConfig) -> _Settings:
+def settings(config: LocalModelConfig) -> _Settings:
     """Split the engine args into the engine's own settings and `from_pretrained` kwargs;
     a quantization request without CUDA is an InfraError (bitsandbytes needs a GPU)."""
     args = dict(config.kwargs)
@@ -77,7 +66,7 @@ def settings(config: HfConfig) -> _Settings:
 class HfEngine:
     """A loaded transformers model (+ PEFT adapters). Build it with `HfEngine.load(config)`."""
 
-    def __init__(self, model: Any, tokenizer: Any, config: HfConfig, s: _Settings) -> None:
+    def __init__(self, model: Any, tokenizer: Any, config: LocalModelConfig, s: _Settings) -> None:
         self._model = model
         self._tok = tokenizer
         self.config = config
@@ -88,7 +77,7 @@ class HfEngine:
         self.load_s = 0.0
 
     @classmethod
-    def load(cls, config: HfConfig) -> HfEngine:
+    def load(cls, config: LocalModelConfig) -> HfEngine:
         s = settings(config)
         start = time.perf_counter()
         try:
@@ -145,12 +134,7 @@ class HfEngine:
                     results[i] = Completion(text, len(encoded[i]), n_new, finish, latency)
         wall = time.perf_counter() - start
         completions = [c for c in results if c is not None]
-        stats = BatchStats(
-            wall_s=wall,
-            prompt_tokens=sum(c.prompt_tokens for c in completions),
-            completion_tokens=sum(c.completion_tokens for c in completions),
-        )
-        return completions, stats
+        return completions, BatchStats.of(completions, wall)
 
     def loglikelihood(
         self, pairs: Sequence[tuple[str, str]], adapter: AdapterSpec | None = None

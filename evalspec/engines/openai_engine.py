@@ -56,12 +56,7 @@ class OpenAIEngine:
         jobs = [partial(self._one, model=model, prompt=p, params=params) for p in prompts]
         completions = _run_all(jobs, self.config)
         wall = time.perf_counter() - start
-        stats = BatchStats(
-            wall_s=wall,
-            prompt_tokens=sum(c.prompt_tokens for c in completions),
-            completion_tokens=sum(c.completion_tokens for c in completions),
-        )
-        return completions, stats
+        return completions, BatchStats.of(completions, wall)
 
     def loglikelihood(
         self, pairs: Sequence[tuple[str, str]], adapter: AdapterSpec | None = None

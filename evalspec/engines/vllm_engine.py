@@ -5,33 +5,18 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from evalspec.engines.base import BatchStats, Completion, Prompt
+from evalspec.engines.base import BatchStats, Completion, LocalModelConfig, Prompt
 from evalspec.engines.presets import device_name
 from evalspec.errors import InfraError
 from evalspec.spec.models import AdapterSpec, GenerationSpec
 
 
-@dataclass(frozen=True)
-class VllmConfig:
-    """Everything needed to build the engine; equal configs share one engine."""
-
-    model: str  # directory or repo id
-    revision: str | None
-    device: str  # "cpu" | "cuda"
-    kwargs: tuple[tuple[str, Any], ...]  # vllm.LLM keyword arguments, sorted
-    adapters: tuple[tuple[str, str], ...] = field(default=())  # (id, absolute path)
-
-    def llm_kwargs(self) -> dict[str, Any]:
-        return dict(self.kwargs)
-
-
 class VllmEngine:
     """A loaded vLLM engine. Build it with `VllmEngine.load(config)`."""
 
-    def __init__(self, llm: Any, config: VllmConfig, load_s: float) -> None:
+    def __init__(self, llm: Any, config: LocalModelConfig, load_s: float) -> None:
         self._llm = llm
         self.config = config
         self.load_s = load_s
@@ -39,8 +24,8 @@ class VllmEngine:
         self._lora_paths = dict(config.adapters)
 
     @classmethod
-    def load(cls, config: VllmConfig) -> VllmEngine:
-        kwargs = config.llm_kwargs()
+    def load(cls, config: LocalModelConfig) -> VllmEngine:
+        kwargs = dict(config.kwargs)
         if config.device == "cpu":
             kv_gib = kwargs.pop("kv_cache_gib", 2)
             os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(kv_gib))
@@ -90,12 +75,7 @@ class VllmEngine:
             outputs = self._llm.generate(list(prompts), sampling, use_tqdm=False, lora_request=lora)
         wall = time.perf_counter() - start
         completions = [_completion(out) for out in outputs]
-        stats = BatchStats(
-            wall_s=wall,
-            prompt_tokens=sum(c.prompt_tokens for c in completions),
-            completion_tokens=sum(c.completion_tokens for c in completions),
-        )
-        return completions, stats
+        return completions, BatchStats.of(completions, wall)
 
     def loglikelihood(
         self, pairs: Sequence[tuple[str, str]], adapter: AdapterSpec | None = None

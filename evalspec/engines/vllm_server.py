@@ -157,11 +157,9 @@ class VllmServer:
                     f"vllm serve exited with code {self.process.returncode} before it was "
                     f"ready; its log ends with:\n{self.log_tail()}"
                 )
-            try:
+            with contextlib.suppress(httpx.HTTPError):  # not listening yet: poll again
                 if httpx.get(url, timeout=2.0).status_code == 200:
                     return
-            except httpx.HTTPError:
-                pass
             time.sleep(0.5)
         raise InfraError(
             f"vllm serve did not answer {url} within {timeout_s:g} s; "

@@ -31,23 +31,26 @@ def resource_lines(perf: Mapping[str, Mapping[str, Any]]) -> list[str]:
     return lines
 
 
+# (summary key, how it reads) in report order; a key the monitor did not measure is left out
+GPU_FIELDS = (
+    ("peak_gpu_memory_mib", "peak GPU memory {:,.0f} MiB"),
+    ("gpu_util_mean_pct", "GPU util mean {:.0f}%"),
+    ("gpu_temp_max_c", "temperature max {:.0f} °C"),
+    ("gpu_power_mean_w", "power mean {:.0f} W"),
+)
+HOST_FIELDS = (
+    ("cpu_pct_mean", "CPU mean {:.0f}%"),
+    ("peak_rss_mib", "peak RSS {:,.0f} MiB"),
+)
+
+
 def _gpu_parts(m: Mapping[str, Any]) -> list[str]:
-    parts = []
-    if m.get("peak_gpu_memory_mib") is not None:
-        parts.append(f"peak GPU memory {m['peak_gpu_memory_mib']:,.0f} MiB")
-    if m.get("gpu_util_mean_pct") is not None:
-        parts.append(f"GPU util mean {m['gpu_util_mean_pct']:.0f}%")
-    if m.get("gpu_temp_max_c") is not None:
-        parts.append(f"temperature max {m['gpu_temp_max_c']:.0f} °C")
-    if m.get("gpu_power_mean_w") is not None:
-        parts.append(f"power mean {m['gpu_power_mean_w']:.0f} W")
-    return parts
+    return _parts(m, GPU_FIELDS)
 
 
 def _host_parts(m: Mapping[str, Any]) -> list[str]:
-    parts = []
-    if m.get("cpu_pct_mean") is not None:
-        parts.append(f"CPU mean {m['cpu_pct_mean']:.0f}%")
-    if m.get("peak_rss_mib") is not None:
-        parts.append(f"peak RSS {m['peak_rss_mib']:,.0f} MiB")
-    return parts
+    return _parts(m, HOST_FIELDS)
+
+
+def _parts(m: Mapping[str, Any], fields: tuple[tuple[str, str], ...]) -> list[str]:
+    return [text.format(m[key]) for key, text in fields if m.get(key) is not None]

@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from evalspec.engines import engine_request
+from evalspec.engines.base import LocalModelConfig
 from evalspec.engines.hf_batching import (
     continuation_span,
     generated_length,
@@ -15,7 +16,7 @@ from evalspec.engines.hf_batching import (
     split_context,
     truncate_at_stop,
 )
-from evalspec.engines.hf_engine import HfConfig, HfEngine, settings
+from evalspec.engines.hf_engine import HfEngine, settings
 from evalspec.engines.sources import ModelSource
 from evalspec.errors import InfraError
 from evalspec.spec.models import ModelSpec
@@ -83,7 +84,7 @@ def test_continuation_span_and_trailing_space_moved_to_continuation() -> None:
 
 
 def test_quantization_without_cuda_is_an_infra_error_before_loading() -> None:
-    config = HfConfig("/nonexistent/model", None, "cpu", (("quantization", "4bit"),))
+    config = LocalModelConfig("/nonexistent/model", None, "cpu", (("quantization", "4bit"),))
     with pytest.raises(InfraError, match="needs a CUDA GPU"):
         settings(config)
     with pytest.raises(InfraError, match="bitsandbytes"):
@@ -91,13 +92,13 @@ def test_quantization_without_cuda_is_an_infra_error_before_loading() -> None:
 
 
 def test_settings_split_engine_args_from_load_kwargs() -> None:
-    config = HfConfig(
+    config = LocalModelConfig(
         "m", None, "cuda", (("attn_implementation", "sdpa"), ("batch_size", 32), ("seed", 3))
     )
     s = settings(config)
     assert (s.dtype, s.batch_size, s.seed, s.quantization) == ("bfloat16", 32, 3, "none")
     assert s.load_kwargs == {"attn_implementation": "sdpa"}
-    assert settings(HfConfig("m", None, "cpu", ())).dtype == "float32"
+    assert settings(LocalModelConfig("m", None, "cpu", ())).dtype == "float32"
 
 
 @pytest.mark.parametrize(

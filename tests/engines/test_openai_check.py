@@ -45,7 +45,7 @@ def check(tmp_path: Path, base_url: str) -> CheckOutcome:
 def test_check_scores_the_endpoints_answers(tmp_path: Path) -> None:
     with standin(Behaviour()) as url:
         result = check(tmp_path, url)
-    assert result.exit_code == 0, result.markdown
+    assert result.exit_code == 0, result.reports.markdown
     run = result.run_dir
     records = [json.loads(line) for line in (run / "records.jsonl").read_text().splitlines()]
     assert len(records) == 3
@@ -57,6 +57,6 @@ def test_check_scores_the_endpoints_answers(tmp_path: Path) -> None:
 def test_persistent_server_errors_fail_the_unit_as_infrastructure(tmp_path: Path) -> None:
     with standin(Behaviour(always=500)) as url:
         result = check(tmp_path, url)
-    assert result.exit_code == 3, result.markdown
-    assert "HTTP 500" in result.markdown
-    assert "3 of 3 samples failed at the engine" in result.markdown
+    assert result.exit_code == 3, result.reports.markdown
+    assert "HTTP 500" in result.reports.markdown
+    assert "3 of 3 samples failed at the engine" in result.reports.markdown
