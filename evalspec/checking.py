@@ -65,7 +65,7 @@ def run_check(
     run = store.create(plan.spec_name, _manifest(loaded, plan))
     progress(f"run {run.run_id} in {run.path}")
     try:
-        execution = execute(plan, run, pool or default_pool(), progress, cache)
+        execution = execute(plan, run, pool or default_pool(), progress, cache, loaded.base_dir)
     except BaseException:
         run.finish([], "failed")
         raise

@@ -1,25 +1,41 @@
-"""Reading JSON Lines files (plain or gzip) into located rows, with FILE:LINE errors."""
+"""Located rows: one record of a data file plus where it came from, for FILE:LINE errors.
+
+The readers (evalspec.data.readers) turn files into RowFiles; format parsers turn Rows
+into Samples and report bad data with `row.error(...)`, which names the row's location.
+"""
 
 from __future__ import annotations
 
-import gzip
-import json
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from evalspec.errors import SpecError
-from evalspec.paths import sha256_bytes
 
 
 @dataclass(frozen=True)
 class Row:
-    """One JSON object of a JSON Lines file and where it came from (`FILE:LINE`)."""
+    """One record of a data file and where it came from.
+
+    where:  the location shown in errors: `FILE:LINE` for text files (JSON Lines, CSV),
+            `FILE:row N` for Parquet/Arrow (N counts from 0, as `table.slice(N, 1)`),
+            `FILE:item N` for a JSON document (N counts from 0, as `data[N]`).
+    line:   the number in `where` (the line, row or item).
+    fields: the record as a dict (nested values as plain Python lists and dicts).
+    unit:   what `line` counts: "line", "row" or "item".
+    file:   the file part of `where` ("" when built by hand).
+    """
 
     where: str
     line: int
     fields: dict[str, Any]
+    unit: str = "line"
+    file: str = ""
+
+    @property
+    def position(self) -> str:
+        """The location within its file, e.g. `line 3` or `row 0`."""
+        return f"{self.unit} {self.line}"
 
     def error(self, message: str) -> SpecError:
         return SpecError(f"{self.where}: {message}")
@@ -59,31 +75,3 @@ class RowFile:
     path: Path
     digest: str
     rows: list[Row]
-
-
-def read_rows(path: Path) -> RowFile:
-    """Parse a .jsonl or .jsonl.gz file; blank lines are skipped."""
-    data = path.read_bytes()
-    digest = sha256_bytes(data)
-    if path.name.endswith(".gz"):
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise SpecError(f"{path}: not a readable gzip file ({exc})") from exc
-    rows: list[Row] = []
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        where = f"{path}:{number}"
-        try:
-            line = raw.decode("utf-8").strip()
-        except UnicodeDecodeError as exc:
-            raise SpecError(f"{where}: not UTF-8 text ({exc.reason})") from exc
-        if not line:
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise SpecError(f"{where}: invalid JSON: {exc.msg} (column {exc.colno})") from exc
-        if not isinstance(value, dict):
-            raise SpecError(f"{where}: expected a JSON object, got {type(value).__name__}")
-        rows.append(Row(where=where, line=number, fields=value))
-    return RowFile(path=path, digest=digest, rows=rows)

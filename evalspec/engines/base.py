@@ -66,6 +66,13 @@ class Engine(Protocol):
         """Run all prompts in one batched call; chat prompts get the model's chat template."""
         ...
 
+    def loglikelihood(
+        self, pairs: Sequence[tuple[str, str]], adapter: AdapterSpec | None = None
+    ) -> list[float]:
+        """Per (context, continuation): the sum of the continuation's token log-probabilities
+        (one batched call)."""
+        ...
+
     def fingerprint(self) -> dict[str, Any]:
         """Everything about the engine that can change outputs (name, version, dtype, device)."""
         ...

@@ -46,7 +46,13 @@ class BaselineUnit(_Frozen):
     fingerprint: dict[str, Any] = Field(default_factory=dict)
     metrics: dict[str, BaselineMetric]
     samples: dict[str, float] = Field(default_factory=dict)
+    # per-sample values of metrics that differ from `samples` (the first metric's)
+    metric_samples: dict[str, dict[str, float]] = Field(default_factory=dict)
     clusters: dict[str, str] = Field(default_factory=dict)
+
+    def samples_for(self, metric: str) -> dict[str, float]:
+        return self.metric_samples.get(metric, self.samples)
+
     perf: dict[str, float] = Field(default_factory=dict)
 
 
@@ -100,6 +106,10 @@ def baseline_from_results(
                 for name, m in unit.metrics.items()
             },
             samples={sid: rounded(score) for sid, score in unit.outcomes.items()},
+            metric_samples={
+                metric: {sid: rounded(score) for sid, score in values.items()}
+                for metric, values in unit.metric_outcomes.items()
+            },
             clusters=dict(unit.clusters),
             perf=_perf_entry(perf.get(unit.unit_id, {})),
         )

@@ -41,6 +41,9 @@ def read_baseline(path: Path) -> Baseline | None:
 def baseline_text(baseline: Baseline) -> str:
     """Canonical file content: sorted keys, indent 2, trailing newline."""
     data = baseline.model_dump(mode="json")
+    for unit in data["units"].values():  # only multi-metric units carry per-metric samples
+        if not unit["metric_samples"]:
+            del unit["metric_samples"]
     return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 

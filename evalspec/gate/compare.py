@@ -44,8 +44,8 @@ def compare(
     reference: BaselineMetric,
     confidence: float,
 ) -> Comparison:
-    current = {sid: rounded(score) for sid, score in unit.outcomes.items()}
-    baseline = entry.samples
+    current = {sid: rounded(score) for sid, score in unit.outcomes_for(metric.name).items()}
+    baseline = entry.samples_for(metric.name)
     common = sorted(current.keys() & baseline.keys())
     notes = _one_sided_notes(
         len(baseline.keys() - current.keys()), len(current.keys() - baseline.keys())

@@ -68,6 +68,7 @@ def evaluate(
             continue
         change = None
         notes.extend(sandbox_note(unit.unit_id, unit.fingerprint))
+        notes.extend(f"{unit.unit_id}: {note}" for note in unit.notes)
         if entry is not None:
             blocking, tolerated = environment_changes(entry.fingerprint, unit.fingerprint, allowed)
             notes.extend(fingerprint_notes(unit.unit_id, blocking, tolerated))
@@ -97,7 +98,23 @@ def evaluate(
         slot if isinstance(slot, GateRow) else _metric_row(slot, adjusted.get(i), len(family))
         for i, slot in enumerate(slots)
     ]
-    return GateResult(rows=rows, perf_rows=perf_out, fingerprint_notes=notes)
+    return GateResult(rows=rows, perf_rows=perf_out, fingerprint_notes=notes, slices=_slices(units))
+
+
+def _slices(units: Sequence[UnitResult]) -> list[dict[str, Any]]:
+    return [
+        {
+            "unit": unit.unit_id,
+            "slice": label,
+            "metric": name,
+            "value": metric.value,
+            "stderr": metric.stderr,
+            "n": metric.n,
+        }
+        for unit in units
+        for label, metrics in unit.slices.items()
+        for name, metric in metrics.items()
+    ]
 
 
 def rule_matches(rule: ThresholdRule, unit: UnitResult, metric: str) -> bool:

@@ -121,6 +121,9 @@ class GateResult:
     rows: list[GateRow]
     perf_rows: list[PerfRow] = field(default_factory=list)
     fingerprint_notes: list[str] = field(default_factory=list)  # baseline vs run environment
+    # per-tag metrics of the run (reported, not gated): unit, slice ("level=5"), metric,
+    # value, stderr, n
+    slices: list[dict[str, Any]] = field(default_factory=list)
 
     def _statuses(self) -> list[Status]:
         return [row.status for row in self.rows] + [row.status for row in self.perf_rows]
@@ -151,6 +154,7 @@ class GateResult:
             "rows": [row.to_dict() for row in self.rows],
             "perf_rows": [row.to_dict() for row in self.perf_rows],
             "fingerprint_notes": list(self.fingerprint_notes),
+            "slices": [dict(s) for s in self.slices],
         }
 
     @classmethod
@@ -159,4 +163,5 @@ class GateResult:
             rows=[GateRow.from_dict(row) for row in data["rows"]],
             perf_rows=[PerfRow.from_dict(row) for row in data.get("perf_rows", [])],
             fingerprint_notes=list(data.get("fingerprint_notes", [])),
+            slices=[dict(s) for s in data.get("slices", [])],
         )

@@ -9,8 +9,8 @@ import importlib.metadata
 from typing import Any
 
 from evalspec.data import load_dataset
-from evalspec.data.types import Dataset
-from evalspec.engines import engine_request
+from evalspec.data.types import Dataset, Sample
+from evalspec.engines import EngineRequest, engine_request
 from evalspec.engines.adapters import base_config, check_adapter
 from evalspec.engines.presets import vllm_distribution
 from evalspec.engines.sources import (
@@ -23,13 +23,15 @@ from evalspec.engines.sources import (
 )
 from evalspec.errors import SpecError
 from evalspec.paths import canonical_json, sha256_bytes
-from evalspec.plan.models import ModelGroup, Plan, Unit
-from evalspec.plan.prompts import check_template, render
+from evalspec.plan.fewshot import draw, examples_for, load_examples
+from evalspec.plan.models import JudgeRef, ModelGroup, Plan, Unit
+from evalspec.plan.prompts import check_template, fill, raw_with_examples, render
 from evalspec.plan.sampling import sample_count, select
+from evalspec.scoring.judge import load_rubric
 from evalspec.spec import LoadedSpec
-from evalspec.spec.models import AdapterSpec, ModelSpec, TaskSpec
+from evalspec.spec.models import AdapterSpec, JudgeScorer, ModelSpec, TaskSpec
 
-__all__ = ["ModelGroup", "Plan", "Unit", "compile_plan", "unit_id"]
+__all__ = ["JudgeRef", "ModelGroup", "Plan", "Unit", "compile_plan", "unit_id"]
 
 
 def unit_id(model: str, adapter: str | None, task: str) -> str:
@@ -41,18 +43,26 @@ def compile_plan(loaded: LoadedSpec, limit: int | None = None, device: str | Non
     spec = loaded.spec
     count = sample_count(spec.samples, limit)
     datasets = {task.id: _load_dataset(loaded, i, task) for i, task in enumerate(spec.tasks)}
-    groups = []
-    for m_index, model in enumerate(spec.resolved_models()):
-        where = loaded.where("models", m_index, "source")
-        source = (
-            remote_source(model.source, model.revision)
-            if model.engine == "openai"
-            else model_source(model.source, model.revision, loaded.base_dir, where)
+    fewshots = {
+        task.id: draw(
+            load_examples(task, loaded.base_dir, loaded.where("tasks", i, "fewshot")),
+            task.fewshot,
+            spec.samples.seed,
         )
+        for i, task in enumerate(spec.tasks)
+        if task.fewshot is not None
+    }
+    resolved: list[tuple[ModelSpec, ModelSource, EngineRequest, list[Any]]] = []
+    for m_index, model in enumerate(spec.resolved_models()):
+        source = _source(loaded, model, loaded.where("models", m_index, "source"))
         adapters = _resolve_adapters(loaded, m_index, model, source)
         request = engine_request(
             model, source, [(a.id, a.path, rank) for a, _, rank in adapters], device
         )
+        resolved.append((model, source, request, adapters))
+    judges = _judges(loaded, resolved, device)
+    groups = []
+    for model, source, request, adapters in resolved:
         units = []
         for adapter, a_digest in [(None, None), *((a, d) for a, d, _ in adapters)]:
             for t_index, task in enumerate(spec.tasks):
@@ -65,10 +75,25 @@ def compile_plan(loaded: LoadedSpec, limit: int | None = None, device: str | Non
                         "args": request.output_args(),
                     },
                     "prompt": task.prompt.model_dump(),
-                    "generation": task.generation.model_dump(),
+                    "generation": _since_v1(task.generation.model_dump(), n=1),
+                    **_task_identity(task),
                 }
+                judge = judges.get(task.id)
+                if judge is not None:
+                    identity["judge"] = judge.identity
                 units.append(
-                    _unit(loaded, t_index, model, adapter, task, datasets[task.id], count, identity)
+                    _unit(
+                        loaded,
+                        t_index,
+                        model,
+                        adapter,
+                        task,
+                        datasets[task.id],
+                        count,
+                        identity,
+                        fewshots.get(task.id, []),
+                        judge,
+                    )
                 )
         groups.append(ModelGroup(request=request, units=tuple(units)))
     return Plan(spec_name=spec.name, spec_digest=loaded.digest, groups=tuple(groups))
@@ -83,18 +108,42 @@ def _unit(
     dataset: Dataset,
     count: int | None,
     identity: dict[str, Any],
+    drawn: list[Sample],
+    judge: JudgeRef | None,
 ) -> Unit:
     if task.limit is not None:
         count = min(count, task.limit) if count is not None else task.limit
     samples = select(dataset.samples, count, loaded.spec.samples.seed)
+    where = loaded.where("tasks", t_index, "prompt")
     if samples:
-        check_template(task.prompt, samples[0], loaded.where("tasks", t_index, "prompt"))
+        check_template(task.prompt, samples[0], where)
+    examples = [examples_for(s, drawn, task, where) for s in samples] if drawn else []
+    prompts = tuple(
+        render(
+            task.prompt,
+            s,
+            examples[i] if examples else (),
+            delimiter=task.choice_delimiter,
+            separator=task.fewshot.separator if task.fewshot else "\n\n",
+        )
+        for i, s in enumerate(samples)
+    )
+    pairs = (
+        tuple(
+            _choice_pairs(task, s, examples[i] if examples else [], where)
+            for i, s in enumerate(samples)
+        )
+        if task.output_type == "loglikelihood"
+        else ()
+    )
     identity = {
         **identity,
         "seed": loaded.spec.samples.seed,
         "dataset": dataset.digest,
         "samples": [s.id for s in samples],
     }
+    if drawn:
+        identity["fewshot_examples"] = [ex.id for ex in drawn]
     return Unit(
         unit_id=unit_id(model.id, adapter.id if adapter else None, task.id),
         hash=sha256_bytes(canonical_json(identity).encode()),
@@ -102,10 +151,105 @@ def _unit(
         adapter=adapter,
         task=task,
         samples=tuple(samples),
-        prompts=tuple(render(task.prompt, s) for s in samples),
+        prompts=prompts,
         dataset_size=len(dataset.samples),
         identity=identity,
+        choice_pairs=pairs,
+        judge=judge,
     )
+
+
+def _choice_pairs(
+    task: TaskSpec, sample: Sample, examples: list[tuple[str, str]], where: str
+) -> tuple[tuple[str, str], ...]:
+    """(context, continuation) per choice: the rendered prompt (or the choice's own
+    context, winogrande) and the delimiter + choice."""
+    if not sample.choices or not sample.gold:
+        lacks = (
+            "no gold answer (an unlabelled split? use one with answers)"
+            if sample.choices
+            else "no choices"
+        )
+        raise SpecError(
+            f"{where}: output_type loglikelihood needs multiple-choice samples with a gold "
+            f"answer; sample '{sample.id}' of format {task.dataset.format} has {lacks}"
+        )
+    separator = task.fewshot.separator if task.fewshot else "\n\n"
+    contexts = sample.contexts or (sample.prompt,) * len(sample.choices)
+    return tuple(
+        (
+            raw_with_examples(
+                fill(task.prompt.template, sample, prompt=context),
+                examples,
+                task.choice_delimiter,
+                separator,
+            ),
+            task.choice_delimiter + choice,
+        )
+        for context, choice in zip(contexts, sample.choices, strict=True)
+    )
+
+
+def _task_identity(task: TaskSpec) -> dict[str, Any]:
+    """Task settings added after spec v1's first release: only when not at their default,
+    so units that do not use them keep their hash (and their baselines)."""
+    extra: dict[str, Any] = {}
+    if task.output_type != "generate":
+        extra["output_type"] = task.output_type
+        extra["choice_delimiter"] = task.choice_delimiter
+    if task.fewshot is not None:
+        extra["fewshot"] = task.fewshot.model_dump()
+        extra["choice_delimiter"] = task.choice_delimiter
+    return extra
+
+
+def _since_v1(dump: dict[str, Any], **defaults: Any) -> dict[str, Any]:
+    """A model dump without the given later-added fields where they hold their default."""
+    return {k: v for k, v in dump.items() if not (k in defaults and defaults[k] == v)}
+
+
+def _source(loaded: LoadedSpec, model: ModelSpec, where: str) -> ModelSource:
+    if model.engine == "openai":
+        return remote_source(model.source, model.revision)
+    return model_source(model.source, model.revision, loaded.base_dir, where)
+
+
+def _judges(
+    loaded: LoadedSpec,
+    resolved: list[tuple[ModelSpec, ModelSource, EngineRequest, list[Any]]],
+    device: str | None,
+) -> dict[str, JudgeRef]:
+    """task id -> its judge: the engine request (a candidate's own when the judge is one of
+    the spec's models), the rubric, and the identity that enters the unit hash."""
+    spec = loaded.spec
+    by_id = {m.id: (m, src, req) for m, src, req, _ in resolved}
+    for j_index, judge in enumerate(spec.resolved_judges()):
+        src = _source(loaded, judge, loaded.where("judges", j_index, "source"))
+        by_id[judge.id] = (judge, src, engine_request(judge, src, [], device))
+    refs: dict[str, JudgeRef] = {}
+    for t_index, task in enumerate(spec.tasks):
+        scorer = task.scorer
+        if not isinstance(scorer, JudgeScorer):
+            continue
+        where = loaded.where("tasks", t_index, "scorer", "rubric")
+        try:
+            rubric = load_rubric(scorer.rubric, loaded.base_dir)
+        except SpecError as exc:
+            raise SpecError(f"{where}: tasks[{t_index}].scorer.rubric: {exc}") from exc
+        model, src, request = by_id[scorer.model]
+        identity = {
+            "model": {"source": src.digest, "revision": src.revision},
+            "engine": {
+                "name": model.engine,
+                "version": _engine_version(model.engine),
+                "args": request.output_args(),
+            },
+            "rubric": {"name": rubric.name, "version": rubric.version, "digest": rubric.digest},
+            "scale": [scorer.min_rating, scorer.max_rating],
+            "max_tokens": scorer.max_tokens,
+        }
+        refs[task.id] = JudgeRef(request=request, rubric=rubric, identity=identity)
+    return refs
 
 
 def _load_dataset(loaded: LoadedSpec, index: int, task: TaskSpec) -> Dataset:

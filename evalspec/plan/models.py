@@ -7,6 +7,7 @@ from typing import Any
 
 from evalspec.data.types import Sample
 from evalspec.engines import EngineRequest, Prompt
+from evalspec.scoring.judge import Rubric
 from evalspec.spec.models import AdapterSpec, ModelSpec, TaskSpec
 
 
@@ -21,6 +22,23 @@ class Unit:
     prompts: tuple[Prompt, ...]  # rendered, one per sample
     dataset_size: int
     identity: dict[str, Any]  # what the hash covers, for manifests and debugging
+    # loglikelihood tasks: per sample, the (context, continuation) of each choice
+    choice_pairs: tuple[tuple[tuple[str, str], ...], ...] = ()
+    judge: JudgeRef | None = None  # judge-scored tasks: the model that rates the answers
+
+    @property
+    def attempts(self) -> int:
+        """Samples generated per prompt (generation.n)."""
+        return self.task.generation.n
+
+
+@dataclass(frozen=True)
+class JudgeRef:
+    """The judge of a unit: its engine, rubric and identity (part of the unit hash)."""
+
+    request: EngineRequest
+    rubric: Rubric
+    identity: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -43,4 +61,9 @@ class Plan:
 
     @property
     def engine_loads(self) -> int:
-        return len({g.request.key for g in self.groups})
+        """Engine loads the plan needs: one per model group, plus one per judge model that
+        is not the resident last model (judging runs after all generation)."""
+        loads = len({g.request.key for g in self.groups})
+        last = self.groups[-1].request.key if self.groups else None
+        judges = {u.judge.request.key for u in self.units if u.judge is not None}
+        return loads + len(judges - {last})

@@ -78,6 +78,9 @@ def render_markdown(
         flips=[_flip_group(group) for group in flips],
         perf=[_perf_row(row) for row in result.perf_rows],
         resources=list(resources),
+        slices=[
+            {**row, "value": with_stderr(row["value"], row["stderr"])} for row in result.slices
+        ],
         changed_units=changed_units(result),
         fingerprint_notes=notes,
         version=evalspec.__version__,

@@ -2,42 +2,52 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
 from evalspec.data.types import Sample
+from evalspec.errors import SpecError
+from evalspec.scoring.choice import choice_score
 from evalspec.scoring.code_exec import score_code
 from evalspec.scoring.exact import exact_match_score, numeric_score
+from evalspec.scoring.function_call import function_call_score
+from evalspec.scoring.ifeval import ifeval_score
+from evalspec.scoring.json_match import json_score
+from evalspec.scoring.math_answer import math_score
+from evalspec.scoring.regex_extract import regex_score
 from evalspec.scoring.results import Score
 from evalspec.scoring.sandbox import Limits
-from evalspec.spec.models import CodeExecScorer, ExactMatchScorer, NumericScorer, ScorerSpec
+from evalspec.spec.models import (
+    ChoiceScorer,
+    CodeExecScorer,
+    ExactMatchScorer,
+    FunctionCallScorer,
+    IfevalScorer,
+    JsonScorer,
+    MathScorer,
+    NumericScorer,
+    RegexScorer,
+    ScorerSpec,
+)
+
+OneScorer = Callable[[Sample, str], Score]
 
 
 def score_outputs(
     scorer: ScorerSpec,
     samples: Sequence[Sample],
     outputs: Sequence[str],
-    prompts_text: Sequence[str] | None = None,
+    base_dir: Path | None = None,
 ) -> list[Score]:
-    """One Score per sample, in order.
+    """One Score per (sample, output), in order, for every generate scorer but judge
+    (which needs a model: the runner scores it) and multiple_choice (log-likelihoods).
 
-    prompts_text (the rendered prompts sent to the engine) is accepted for scorers that
-    need it (judges); exact_match, numeric and code_exec do not: code_exec builds its
-    program from the sample's own code prompt, not the templated text.
+    base_dir resolves files a scorer names (json's schema_file); default: the cwd.
     """
     if len(samples) != len(outputs):
         raise ValueError(f"{len(samples)} samples but {len(outputs)} outputs")
-    if prompts_text is not None and len(prompts_text) != len(samples):
-        raise ValueError(f"{len(samples)} samples but {len(prompts_text)} prompts")
-    if isinstance(scorer, ExactMatchScorer):
-        return [
-            exact_match_score(o, s.target, strip=scorer.strip, ignore_case=scorer.ignore_case)
-            for s, o in zip(samples, outputs, strict=True)
-        ]
-    if isinstance(scorer, NumericScorer):
-        return [
-            numeric_score(o, s.target, tolerance=scorer.tolerance)
-            for s, o in zip(samples, outputs, strict=True)
-        ]
     if isinstance(scorer, CodeExecScorer):
         limits = Limits(
             timeout_s=scorer.timeout_s,
@@ -50,4 +60,80 @@ def score_outputs(
         return score_code(
             samples, outputs, limits=limits, isolation=scorer.isolation, workers=scorer.workers
         )
-    raise TypeError(f"unknown scorer {scorer!r}")  # pragma: no cover
+    one = _per_sample(scorer, base_dir or Path.cwd())
+    return [one(s, o) for s, o in zip(samples, outputs, strict=True)]
+
+
+def _per_sample(scorer: ScorerSpec, base_dir: Path) -> OneScorer:
+    if isinstance(scorer, ExactMatchScorer):
+        return lambda s, o: exact_match_score(
+            o, s.target, strip=scorer.strip, ignore_case=scorer.ignore_case
+        )
+    if isinstance(scorer, NumericScorer):
+        return lambda s, o: numeric_score(o, s.target, tolerance=scorer.tolerance)
+    if isinstance(scorer, RegexScorer):
+        return lambda s, o: regex_score(
+            o,
+            s.target,
+            pattern=scorer.pattern,
+            group=scorer.group,
+            ignore_case=scorer.ignore_case,
+            which=scorer.which,
+        )
+    if isinstance(scorer, ChoiceScorer):
+        return _choice
+    if isinstance(scorer, MathScorer):
+        return lambda s, o: math_score(o, s.target)
+    if isinstance(scorer, FunctionCallScorer):
+        return _function_call
+    if isinstance(scorer, IfevalScorer):
+        return _ifeval
+    if isinstance(scorer, JsonScorer):
+        schema = _schema_file(scorer.schema_file, base_dir) if scorer.schema_file else None
+        return lambda s, o: _json(s, o, schema)
+    raise TypeError(f"scorer {scorer.type} is not scored by score_outputs")  # pragma: no cover
+
+
+def _choice(sample: Sample, output: str) -> Score:
+    labels = sample.option_labels()
+    if not labels:
+        raise _needs(sample, "choice", "options (a multiple-choice format)")
+    gold = labels[sample.gold[0]] if sample.gold else sample.target
+    return choice_score(output, labels, gold)
+
+
+def _function_call(sample: Sample, output: str) -> Score:
+    functions, truth = sample.meta.get("functions"), sample.meta.get("ground_truth")
+    if not isinstance(functions, list) or not isinstance(truth, list):
+        raise _needs(sample, "function_call", "'functions' and 'ground_truth' (format bfcl)")
+    return function_call_score(output, functions, truth)
+
+
+def _ifeval(sample: Sample, output: str) -> Score:
+    ids, kwargs = sample.meta.get("instruction_id_list"), sample.meta.get("kwargs")
+    if not isinstance(ids, list) or not isinstance(kwargs, list):
+        raise _needs(sample, "ifeval", "'instruction_id_list' and 'kwargs' (format ifeval)")
+    return ifeval_score(output, ids, kwargs, sample.prompt)
+
+
+def _json(sample: Sample, output: str, schema: Mapping[str, Any] | None) -> Score:
+    target = sample.meta.get("target")
+    own_schema = sample.meta.get("schema")
+    if schema is None and isinstance(own_schema, dict):
+        schema = own_schema
+    return json_score(output, target=target if isinstance(target, dict) else None, schema=schema)
+
+
+def _schema_file(relative: str, base_dir: Path) -> dict[str, Any]:
+    path = base_dir / relative
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise SpecError(f"scorer.schema_file {path}: cannot read a JSON Schema: {exc}") from exc
+    if not isinstance(value, dict):
+        raise SpecError(f"scorer.schema_file {path}: a JSON Schema is a JSON object")
+    return value
+
+
+def _needs(sample: Sample, scorer: str, what: str) -> SpecError:
+    return SpecError(f"scorer {scorer} needs samples with {what}; sample '{sample.id}' has none")

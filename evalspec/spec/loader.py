@@ -69,11 +69,14 @@ def load_spec(path: PathArg) -> LoadedSpec:
     resolved = Path(path).resolve()
     base_dir = resolved.parent
     catalogs = _load_includes(spec, doc, base_dir)
-    models, origins = _resolve_models(spec, doc, catalogs)
+    catalog = _catalog_index(catalogs)
+    models, origins = _resolve_models(spec, doc, catalog)
+    judges, _ = _resolve_entries(spec.judges, "judges", doc, catalog)
+    _check_judges(spec, doc, models, judges)
     _check_gate_files(spec, doc, base_dir)
     digest = _digest([doc.raw, *(cat.raw for cat, _ in catalogs)])
     return LoadedSpec(
-        spec=spec.model_copy(update={"models": models}),
+        spec=spec.model_copy(update={"models": models, "judges": judges}),
         path=resolved,
         base_dir=base_dir,
         digest=digest,
@@ -136,10 +139,9 @@ def _load_includes(
     return catalogs
 
 
-def _resolve_models(
-    spec: Spec, doc: Document, catalogs: list[tuple[Document, ModelCatalog]]
-) -> tuple[list[ModelSpec], list[_Origin]]:
-    """Replace catalog ids by definitions; no models listed: every catalog model."""
+def _catalog_index(
+    catalogs: list[tuple[Document, ModelCatalog]],
+) -> dict[str, tuple[ModelSpec, _Origin]]:
     catalog: dict[str, tuple[ModelSpec, _Origin]] = {}
     for cat_doc, cat in catalogs:
         for j, model in enumerate(cat.models):
@@ -151,6 +153,13 @@ def _resolve_models(
                     f"{first.doc.where('models', first.index, 'id')}. rename one of them",
                 )
             catalog[model.id] = (model, _Origin(cat_doc, j))
+    return catalog
+
+
+def _resolve_models(
+    spec: Spec, doc: Document, catalog: dict[str, tuple[ModelSpec, _Origin]]
+) -> tuple[list[ModelSpec], list[_Origin]]:
+    """Replace catalog ids by definitions; no models listed: every catalog model."""
     if not spec.models:
         if not catalog:
             raise doc.error(
@@ -158,14 +167,23 @@ def _resolve_models(
                 "no models to run. define one under `models:` or include a model catalog",
             )
         return [m for m, _ in catalog.values()], [o for _, o in catalog.values()]
+    return _resolve_entries(spec.models, "models", doc, catalog)
+
+
+def _resolve_entries(
+    entries: list[ModelSpec | str],
+    key: str,
+    doc: Document,
+    catalog: dict[str, tuple[ModelSpec, _Origin]],
+) -> tuple[list[ModelSpec], list[_Origin]]:
     models: list[ModelSpec] = []
     origins: list[_Origin] = []
-    for i, entry in enumerate(spec.models):
+    for i, entry in enumerate(entries):
         if isinstance(entry, ModelSpec):
             if entry.id in catalog:
                 origin = catalog[entry.id][1]
                 raise doc.error(
-                    ("models", i, "id"),
+                    (key, i, "id"),
                     f"model id '{entry.id}' is also defined at "
                     f"{origin.doc.where('models', origin.index, 'id')}. "
                     f"write just `- {entry.id}` to use the catalog's model, or rename this one",
@@ -176,8 +194,29 @@ def _resolve_models(
             models.append(catalog[entry][0])
             origins.append(catalog[entry][1])
         else:
-            raise doc.error(("models", i), _unknown_model(entry, list(catalog)))
+            raise doc.error((key, i), _unknown_model(entry, list(catalog)))
     return models, origins
+
+
+def _check_judges(
+    spec: Spec, doc: Document, models: list[ModelSpec], judges: list[ModelSpec]
+) -> None:
+    """A judge scorer's model must be a model or judge of this spec."""
+    known = {m.id for m in [*models, *judges]}
+    for i, task in enumerate(spec.tasks):
+        if task.scorer.type == "judge" and task.scorer.model not in known:
+            close = difflib.get_close_matches(task.scorer.model, sorted(known), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise doc.error(
+                ("tasks", i, "scorer", "model"),
+                f"judge model '{task.scorer.model}' is not in this spec{hint}. "
+                "add it under `judges:` (judge only) or `models:`",
+            )
+        overlap = {m.id for m in models} & {j.id for j in judges}
+        if overlap:
+            raise doc.error(
+                ("judges",), f"'{sorted(overlap)[0]}' is both a model and a judge; list it once"
+            )
 
 
 def _unknown_model(name: str, known: list[str]) -> str:

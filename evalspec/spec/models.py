@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -14,8 +15,26 @@ SAMPLE_MODES: dict[str, int | None] = {"validate": 5, "quick": 20, "standard": 1
 SCORER_METRICS: dict[str, tuple[str, ...]] = {
     "exact_match": ("exact_match",),
     "numeric": ("accuracy",),
+    "regex": ("exact_match",),
+    "choice": ("accuracy",),
+    "math": ("accuracy",),
     "code_exec": ("pass@1",),
+    "function_call": ("accuracy",),
+    "json": ("field_match", "json_valid", "schema_valid", "exact_match"),
+    "ifeval": (
+        "prompt_level_strict_acc",
+        "inst_level_strict_acc",
+        "prompt_level_loose_acc",
+        "inst_level_loose_acc",
+    ),
+    "judge": ("judge_score", "turn_1", "turn_2"),
+    "multiple_choice": ("acc", "acc_norm", "mc2"),
 }
+# scorers whose per-sample value is pass/fail: they also report pass@k for k <= generation.n
+BINARY_SCORERS = frozenset(
+    {"exact_match", "numeric", "regex", "choice", "math", "code_exec", "function_call"}
+)
+PASS_AT_K = re.compile(r"^pass@([1-9][0-9]*)$")
 
 
 def _as_list(value: Any) -> Any:
@@ -126,10 +145,59 @@ class ModelSpec(Strict):
         return self
 
 
+DatasetFormat = Literal[
+    "jsonl",
+    "humaneval",
+    "mbpp",
+    "gsm8k",
+    "math",
+    "mmlu",
+    "arc",
+    "arc_challenge",
+    "arc_easy",
+    "hellaswag",
+    "winogrande",
+    "truthfulqa_mc1",
+    "truthfulqa_mc2",
+    "ifeval",
+    "mt_bench",
+    "bfcl",
+    "pubmedqa",
+    "json_extraction",
+    "open_qa",
+]
+
+
 class DatasetSpec(Strict):
-    format: Literal["jsonl", "gsm8k", "humaneval"]
+    """Where a task's samples come from and in which published format they are written."""
+
+    format: DatasetFormat
     source: str = Field(
-        description="File path (relative to the spec file) or builtin:NAME (builtin:humaneval)."
+        description="A file (.jsonl, .jsonl.gz, .json, .csv, .parquet) or directory relative "
+        "to the spec file; hf:OWNER/NAME for a Hugging Face dataset already in the local "
+        "cache (read offline); or builtin:NAME (builtin:humaneval)."
+    )
+    split: str | None = Field(
+        None,
+        description="Split to read from a directory or hf: source (default: the format's, "
+        "usually test); files whose name contains the split are read.",
+    )
+    config: str | None = Field(
+        None, description="Dataset configuration (subdirectory) of a directory or hf: source."
+    )
+    answers: str | None = Field(
+        None,
+        description="A second file joined to the rows on `id` (BFCL's possible_answer file).",
+    )
+    tags: list[str] | None = Field(
+        None,
+        description="Row fields that become sample tags (metrics are also reported per tag); "
+        "default: the format's (math: level, type; mmlu: subject; jsonl: a `tags` object).",
+    )
+    cluster: str | None = Field(
+        None,
+        description="Row field naming a sample's cluster (samples sharing a passage); "
+        "default: the format's, or a `cluster` field.",
     )
 
 
@@ -146,7 +214,24 @@ class GenerationSpec(Strict):
     temperature: float = Field(0.0, ge=0.0)
     top_p: float = Field(1.0, gt=0.0, le=1.0)
     stop: list[str] = Field(default_factory=list)
-    seed: int | None = None
+    seed: int | None = Field(
+        None, description="Sampling seed (sample i of n uses seed + i): reproducible sampling."
+    )
+    n: int = Field(
+        1,
+        ge=1,
+        le=200,
+        description="Samples per prompt (pass@k needs n >= k; n > 1 needs temperature > 0).",
+    )
+
+    @model_validator(mode="after")
+    def _sampling_for_n(self) -> GenerationSpec:
+        if self.n > 1 and self.temperature == 0.0:
+            raise ValueError(
+                "n > 1 samples of a greedy (temperature 0) generation are identical; "
+                "set temperature > 0"
+            )
+        return self
 
 
 class ExactMatchScorer(Strict):
@@ -186,15 +271,141 @@ class CodeExecScorer(Strict):
     )
 
 
+class RegexScorer(Strict):
+    """Extract the answer with a regular expression, then compare it to the target."""
+
+    type: Literal["regex"]
+    pattern: str = Field(description="Python regex; `group` selects the answer.")
+    group: int = Field(1, ge=0)
+    ignore_case: bool = True
+    which: Literal["first", "last"] = Field("last", description="Which match counts.")
+
+    @model_validator(mode="after")
+    def _compiles(self) -> RegexScorer:
+        try:
+            compiled = re.compile(self.pattern)
+        except re.error as exc:
+            raise ValueError(f"pattern is not a valid regular expression: {exc}") from None
+        if self.group > compiled.groups:
+            raise ValueError(
+                f"group {self.group} does not exist: the pattern has {compiled.groups} group(s)"
+            )
+        return self
+
+
+class ChoiceScorer(Strict):
+    """The option letter (or label) a generated answer commits to, against the gold label."""
+
+    type: Literal["choice"]
+
+
+class MathScorer(Strict):
+    """MATH-style answers: last \\boxed{} (or "answer is"), LaTeX-normalised equivalence."""
+
+    type: Literal["math"]
+
+
+class FunctionCallScorer(Strict):
+    """BFCL-style AST match of the generated function call(s) against the accepted values."""
+
+    type: Literal["function_call"]
+
+
+class JsonScorer(Strict):
+    """JSON validity, JSON Schema validation and per-field match against the target object."""
+
+    type: Literal["json"]
+    schema_file: str | None = Field(
+        None,
+        description="JSON Schema file (relative to the spec) every output must satisfy; "
+        "default: each sample's own `schema`.",
+    )
+
+
+class IfevalScorer(Strict):
+    """The IFEval instruction checks (strict and loose) of each sample's instructions."""
+
+    type: Literal["ifeval"]
+
+
+class MultipleChoiceScorer(Strict):
+    """Log-likelihood multiple choice (output_type loglikelihood): acc, acc_norm, mc2."""
+
+    type: Literal["multiple_choice"]
+
+
+class JudgeScorer(Strict):
+    """Another model of the spec rates each answer with a versioned rubric (LLM-as-judge)."""
+
+    type: Literal["judge"]
+    model: Id = Field(description="The judge: an id from `judges:` or `models:`.")
+    rubric: str = Field(
+        "builtin:mt_bench-single-v1",
+        description="builtin:NAME-vN (mt_bench-single-v1, open_qa-v1) or a rubric file "
+        "relative to the spec.",
+    )
+    min_rating: float = 1.0
+    max_rating: float = 10.0
+    failure_value: float | None = Field(
+        None,
+        description="Value of a reply without a parsable rating (null: the sample is left out "
+        "of the metric and counted in the report).",
+    )
+    max_tokens: int = Field(512, gt=0, description="The judge's generation budget.")
+
+    @model_validator(mode="after")
+    def _scale(self) -> JudgeScorer:
+        if self.min_rating >= self.max_rating:
+            raise ValueError("min_rating must be below max_rating")
+        return self
+
+
 ScorerSpec = Annotated[
-    ExactMatchScorer | NumericScorer | CodeExecScorer, Field(discriminator="type")
+    ExactMatchScorer
+    | NumericScorer
+    | RegexScorer
+    | ChoiceScorer
+    | MathScorer
+    | CodeExecScorer
+    | FunctionCallScorer
+    | JsonScorer
+    | IfevalScorer
+    | MultipleChoiceScorer
+    | JudgeScorer,
+    Field(discriminator="type"),
 ]
+
+
+class FewShotSpec(Strict):
+    """Examples prepended to every prompt, drawn (seeded) from another split of the dataset."""
+
+    k: int = Field(ge=1, le=64, description="Number of examples.")
+    split: str = Field(description="Split the examples come from (train, dev, validation...).")
+    source: str | None = Field(
+        None, description="Another source for the examples (default: the task's dataset source)."
+    )
+    answer: str = Field(
+        "{target}",
+        description="How an example's answer is written (template over the example's fields, "
+        "e.g. {solution} for gsm8k's worked answers); loglikelihood tasks use the gold choice.",
+    )
+    separator: str = Field("\n\n", description="Between examples in a raw (non-chat) prompt.")
 
 
 class TaskSpec(Strict):
     id: Id
     dataset: DatasetSpec
+    output_type: Literal["generate", "loglikelihood"] = Field(
+        "generate",
+        description="generate: sample text and score it; loglikelihood: score each choice's "
+        "log-likelihood after the prompt (multiple choice; needs scorer multiple_choice and a "
+        "raw prompt, which is the default for it).",
+    )
     prompt: PromptSpec = Field(default_factory=PromptSpec)
+    fewshot: FewShotSpec | None = None
+    choice_delimiter: str = Field(
+        " ", description="loglikelihood: text between the prompt and each choice."
+    )
     generation: GenerationSpec = Field(default_factory=GenerationSpec)
     scorer: ScorerSpec
     metrics: list[str] = Field(default_factory=list, description="Default: the scorer's metric.")
@@ -202,14 +413,51 @@ class TaskSpec(Strict):
         None, gt=0, description="Cap on this task's samples (applied after the mode or --limit)."
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _raw_prompt_for_loglikelihood(cls, data: Any) -> Any:
+        """loglikelihood continues raw text: `prompt.chat` defaults to false for it."""
+        if isinstance(data, dict) and data.get("output_type") == "loglikelihood":
+            prompt = data.get("prompt")
+            if prompt is None:
+                return {**data, "prompt": {"chat": False}}
+            if isinstance(prompt, dict) and "chat" not in prompt:
+                return {**data, "prompt": {**prompt, "chat": False}}
+        return data
+
+    @model_validator(mode="after")
+    def _output_type_fits_scorer(self) -> TaskSpec:
+        loglikelihood = self.output_type == "loglikelihood"
+        if loglikelihood != (self.scorer.type == "multiple_choice"):
+            raise ValueError(
+                "output_type loglikelihood goes with scorer multiple_choice (and only it); "
+                f"got output_type {self.output_type} with scorer {self.scorer.type}"
+            )
+        if loglikelihood and self.prompt.chat:
+            raise ValueError(
+                "loglikelihood scores continuations of raw text: set prompt.chat: false"
+            )
+        if loglikelihood and self.generation.n > 1:
+            raise ValueError("generation.n applies to output_type generate only")
+        return self
+
     @model_validator(mode="after")
     def _known_metrics(self) -> TaskSpec:
         allowed = SCORER_METRICS[self.scorer.type]
         for metric in self.metrics:
+            pass_at = PASS_AT_K.match(metric)
+            if pass_at and self.scorer.type in BINARY_SCORERS:
+                if int(pass_at.group(1)) > self.generation.n:
+                    raise ValueError(
+                        f"metric '{metric}' needs generation.n >= {pass_at.group(1)} "
+                        f"samples per prompt (n is {self.generation.n})"
+                    )
+                continue
             if metric not in allowed:
+                extra = ", pass@k" if self.scorer.type in BINARY_SCORERS else ""
                 raise ValueError(
                     f"metric '{metric}' is not reported by scorer '{self.scorer.type}'; "
-                    f"use one of: {', '.join(allowed)}"
+                    f"use one of: {', '.join(allowed)}{extra}"
                 )
         return self
 
@@ -240,6 +488,11 @@ class Spec(Strict):
         default_factory=list,
         description="Model definitions, or ids of catalog models; empty: every catalog model.",
     )
+    judges: list[ModelSpec | Id] = Field(
+        default_factory=list,
+        description="Models that only judge (scorer judge), definitions or catalog ids; "
+        "they are not evaluated themselves.",
+    )
     tasks: list[TaskSpec] = Field(min_length=1)
     samples: SamplesSpec = Field(default_factory=SamplesSpec)
     gate: GateSpec = Field(default_factory=GateSpec)
@@ -247,12 +500,18 @@ class Spec(Strict):
     @model_validator(mode="after")
     def _unique_ids(self) -> Spec:
         _no_duplicates([t.id for t in self.tasks], "task")
-        _no_duplicates([m if isinstance(m, str) else m.id for m in self.models], "model")
+        _no_duplicates(
+            [m if isinstance(m, str) else m.id for m in [*self.models, *self.judges]], "model"
+        )
         return self
 
     def resolved_models(self) -> list[ModelSpec]:
         """Models after include resolution (the loader replaces ids by definitions)."""
         return [m for m in self.models if isinstance(m, ModelSpec)]
+
+    def resolved_judges(self) -> list[ModelSpec]:
+        """Judge-only models after include resolution."""
+        return [m for m in self.judges if isinstance(m, ModelSpec)]
 
 
 class ModelCatalog(Strict):

@@ -9,10 +9,12 @@ import pytest
 
 from evalspec.data import load_dataset
 from evalspec.errors import EXIT_USAGE, SpecError
-from evalspec.spec.models import DatasetSpec
+from evalspec.spec.models import DatasetFormat, DatasetSpec
 
 
-def _load(tmp_path: Path, content: str, fmt: str = "jsonl", name: str = "d.jsonl") -> None:
+def _load(
+    tmp_path: Path, content: str, fmt: DatasetFormat = "jsonl", name: str = "d.jsonl"
+) -> None:
     (tmp_path / name).write_text(content, encoding="utf-8")
     load_dataset(DatasetSpec(format=fmt, source=name), tmp_path)
 
@@ -95,9 +97,14 @@ def test_humaneval_row_without_test(tmp_path: Path) -> None:
         _load(tmp_path, json.dumps(row) + "\n", fmt="humaneval")
 
 
-def test_wrong_suffix_is_rejected(tmp_path: Path) -> None:
-    with pytest.raises(SpecError, match=r"not a \.jsonl or \.jsonl\.gz file"):
-        _load(tmp_path, '{"prompt": "a", "target": "b"}\n', name="d.csv")
+def test_wrong_suffix_is_rejected_with_the_supported_ones(tmp_path: Path) -> None:
+    with pytest.raises(SpecError) as err:
+        _load(tmp_path, '{"prompt": "a", "target": "b"}\n', name="d.txt")
+    assert str(err.value) == (
+        f"dataset source {tmp_path / 'd.txt'} is not a supported data file; supported: "
+        ".jsonl, .jsonl.gz, .json, .json.gz, .csv, .csv.gz, .parquet, .arrow "
+        "(convert it, e.g. to JSON Lines: one object per line)"
+    )
 
 
 def test_corrupt_gzip_is_rejected(tmp_path: Path) -> None:
@@ -114,3 +121,51 @@ def test_non_utf8_line_names_file_and_line(tmp_path: Path) -> None:
     (tmp_path / "d.jsonl").write_bytes(b'{"prompt": "a", "target": "b"}\n{"prompt": "\xff"}\n')
     with pytest.raises(SpecError, match=r"d\.jsonl:2: not UTF-8 text"):
         load_dataset(DatasetSpec(format="jsonl", source="d.jsonl"), tmp_path)
+
+
+def test_tag_field_missing_names_the_row_and_the_setting(tmp_path: Path) -> None:
+    (tmp_path / "d.jsonl").write_text(
+        '{"prompt": "a", "target": "b", "level": 1}\n{"prompt": "c", "target": "d"}\n', "utf-8"
+    )
+    with pytest.raises(SpecError) as err:
+        load_dataset(DatasetSpec(format="jsonl", source="d.jsonl", tags=["level"]), tmp_path)
+    assert (
+        str(err.value) == f"{tmp_path / 'd.jsonl'}:2: missing field 'level' named in dataset.tags"
+    )
+
+
+def test_cluster_field_missing_names_the_row_and_the_setting(tmp_path: Path) -> None:
+    with pytest.raises(
+        SpecError, match=r"d\.jsonl:1: missing field 'passage' named in dataset\.cluster$"
+    ):
+        (tmp_path / "d.jsonl").write_text('{"prompt": "a", "target": "b"}\n', "utf-8")
+        load_dataset(DatasetSpec(format="jsonl", source="d.jsonl", cluster="passage"), tmp_path)
+
+
+def test_duplicate_ids_across_files_name_the_first_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "test").mkdir()
+    for name in ("a.jsonl", "b.jsonl"):
+        (tmp_path / "test" / name).write_text(
+            '{"id": "x", "prompt": "p", "target": "t"}\n', "utf-8"
+        )
+    with pytest.raises(SpecError) as err:
+        load_dataset(DatasetSpec(format="jsonl", source="."), tmp_path)
+    assert str(err.value) == (
+        f"{tmp_path / 'test' / 'b.jsonl'}:1: duplicate sample id 'x' "
+        f"(first at {tmp_path / 'test' / 'a.jsonl'}:1)"
+    )
+
+
+def test_duplicate_ids_in_a_json_list_name_the_items(tmp_path: Path) -> None:
+    rows = [{"id": "x", "prompt": "a", "target": "1"}, {"id": "x", "prompt": "b", "target": "2"}]
+    with pytest.raises(
+        SpecError, match=r"d\.json:item 1: duplicate sample id 'x' \(first at item 0\)$"
+    ):
+        _load(tmp_path, json.dumps(rows), name="d.json")
+
+
+def test_empty_directory_split_source_is_rejected(tmp_path: Path) -> None:
+    (tmp_path / "test.json").write_text("[]", "utf-8")
+    with pytest.raises(SpecError) as err:
+        load_dataset(DatasetSpec(format="jsonl", source="."), tmp_path)
+    assert str(err.value) == f"{tmp_path / 'test.json'}: the dataset has no rows"

@@ -21,7 +21,7 @@ def test_builtin_humaneval_has_164_problems_in_order() -> None:
 def test_humaneval_sample_carries_solution_test_and_entry_point() -> None:
     ds = load_dataset(DatasetSpec(format="humaneval", source="builtin:humaneval"), Path("/tmp"))
     raw = json.loads(
-        gzip.decompress(resolve_source("builtin:humaneval", Path("/tmp")).read_bytes())
+        gzip.decompress(resolve_source("builtin:humaneval", Path("/tmp")).files[0].read_bytes())
         .decode()
         .splitlines()[0]
     )

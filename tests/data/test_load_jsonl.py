@@ -80,3 +80,42 @@ def test_blank_lines_are_skipped(tmp_path: Path) -> None:
     (tmp_path / "d.jsonl").write_text('\n{"prompt": "P", "target": "T"}\n\n  \n', encoding="utf-8")
     ds = load_dataset(DatasetSpec(format="jsonl", source="d.jsonl"), tmp_path)
     assert len(ds.samples) == 1
+
+
+def test_spec_tags_replace_the_parser_tags_with_row_fields_as_text(tmp_path: Path) -> None:
+    _write(
+        tmp_path / "d.jsonl",
+        [
+            {"prompt": "P1", "target": "1", "level": 3, "type": "Algebra"},
+            {"prompt": "P2", "target": "2", "level": 5, "type": "Geometry"},
+        ],
+    )
+    spec = DatasetSpec(format="jsonl", source="d.jsonl", tags=["type", "level"])
+    ds = load_dataset(spec, tmp_path)
+    assert [s.tags for s in ds.samples] == [
+        {"type": "Algebra", "level": "3"},
+        {"type": "Geometry", "level": "5"},
+    ]
+    assert [s.cluster for s in ds.samples] == [None, None]
+
+
+def test_spec_cluster_names_the_row_field(tmp_path: Path) -> None:
+    _write(
+        tmp_path / "d.jsonl",
+        [
+            {"prompt": "P1", "target": "1", "passage": 17},
+            {"prompt": "P2", "target": "2", "passage": 17},
+        ],
+    )
+    ds = load_dataset(DatasetSpec(format="jsonl", source="d.jsonl", cluster="passage"), tmp_path)
+    assert [s.cluster for s in ds.samples] == ["17", "17"]
+    assert [s.tags for s in ds.samples] == [{}, {}]
+
+
+def test_file_stem_is_a_tag_field_for_directory_sources(tmp_path: Path) -> None:
+    (tmp_path / "test").mkdir()
+    _write(tmp_path / "test" / "algebra.jsonl", [{"prompt": "P1", "target": "1"}])
+    _write(tmp_path / "test" / "geometry.jsonl", [{"prompt": "P2", "target": "2"}])
+    spec = DatasetSpec(format="jsonl", source=".", tags=["_file"])
+    ds = load_dataset(spec, tmp_path)
+    assert [s.tags for s in ds.samples] == [{"_file": "algebra"}, {"_file": "geometry"}]

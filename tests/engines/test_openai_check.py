@@ -59,4 +59,4 @@ def test_persistent_server_errors_fail_the_unit_as_infrastructure(tmp_path: Path
         result = check(tmp_path, url)
     assert result.exit_code == 3, result.reports.markdown
     assert "HTTP 500" in result.reports.markdown
-    assert "3 of 3 samples failed at the engine" in result.reports.markdown
+    assert "3 of 3 outputs failed at the engine" in result.reports.markdown

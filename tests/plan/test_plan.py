@@ -126,8 +126,11 @@ def test_missing_dataset_file_names_spec_line_and_path(workspace: Path) -> None:
 
 def test_missing_adapter_directory_is_a_spec_error(workspace: Path) -> None:
     catalog = workspace / "specs" / "models.yaml"
+    smol = "engine_args: {max_model_len: 2048}\n"
     catalog.write_text(
-        catalog.read_text() + "    adapters: [{id: sql, path: adapters/does-not-exist}]\n"
+        catalog.read_text().replace(
+            smol, smol + "    adapters: [{id: sql, path: adapters/does-not-exist}]\n", 1
+        )
     )
     with pytest.raises(SpecError, match=r"models\.yaml:\d+: adapter directory not found"):
         compile_plan(load_spec(workspace / "specs" / "smoke.yaml"))

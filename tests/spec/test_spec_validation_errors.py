@@ -52,7 +52,7 @@ def test_unknown_key_suggests_closest_valid_key(write: Write) -> None:
 def test_unknown_key_without_close_match_lists_valid_keys(write: Write) -> None:
     assert spec_error(write, MODEL + "zzqqx: 1\n") == (
         "spec.yaml:10: zzqqx: unknown key 'zzqqx'. "
-        "valid keys: gate, include, models, name, samples, tasks, version"
+        "valid keys: gate, include, judges, models, name, samples, tasks, version"
     )
 
 
@@ -128,7 +128,8 @@ def test_unknown_scorer_type_lists_valid_types(write: Write) -> None:
     text = MODEL.replace("{type: exact_match}", "\n      type: numerc")
     assert spec_error(write, text) == (
         "spec.yaml:10: tasks[0].scorer.type: unknown type 'numerc'; "
-        "valid types: exact_match, numeric, code_exec (did you mean 'numeric'?)"
+        "valid types: exact_match, numeric, regex, choice, math, code_exec, function_call, "
+        "json, ifeval, multiple_choice, judge (did you mean 'numeric'?)"
     )
 
 
@@ -136,7 +137,8 @@ def test_missing_scorer_type_lists_valid_types(write: Write) -> None:
     text = MODEL.replace("{type: exact_match}", "{tolerance: 0.1}")
     assert spec_error(write, text) == (
         "spec.yaml:9: tasks[0].scorer: missing required key 'type'; "
-        "valid types: exact_match, numeric, code_exec"
+        "valid types: exact_match, numeric, regex, choice, math, code_exec, function_call, "
+        "json, ifeval, multiple_choice, judge"
     )
 
 
@@ -144,14 +146,21 @@ def test_scorer_given_as_a_string_is_a_wrong_type(write: Write) -> None:
     text = MODEL.replace("{type: exact_match}", "numeric")
     assert spec_error(write, text) == (
         "spec.yaml:9: tasks[0].scorer: expected a mapping with a `type` key, got 'numeric'. "
-        "valid types: exact_match, numeric, code_exec"
+        "valid types: exact_match, numeric, regex, choice, math, code_exec, function_call, "
+        "json, ifeval, multiple_choice, judge"
     )
 
 
 def test_model_validator_error_uses_pydantic_location(write: Write) -> None:
-    assert spec_error(write, MODEL + "    metrics: [pass@1]\n") == (
-        "spec.yaml:7: tasks[0]: metric 'pass@1' is not reported by scorer 'exact_match'; "
-        "use one of: exact_match"
+    assert spec_error(write, MODEL + "    metrics: [acc]\n") == (
+        "spec.yaml:7: tasks[0]: metric 'acc' is not reported by scorer 'exact_match'; "
+        "use one of: exact_match, pass@k"
+    )
+
+
+def test_pass_at_k_needs_that_many_samples(write: Write) -> None:
+    assert spec_error(write, MODEL + "    metrics: [pass@5]\n") == (
+        "spec.yaml:7: tasks[0]: metric 'pass@5' needs generation.n >= 5 samples per prompt (n is 1)"
     )
 
 

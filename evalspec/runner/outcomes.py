@@ -1,0 +1,177 @@
+"""From a unit's completions to Scores, per-sample metric values, records and its UnitResult."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from evalspec.engines import Completion
+from evalspec.plan import Unit
+from evalspec.runner.generate import LOGLIKELIHOOD, Key, loglikelihoods_of, turns_of
+from evalspec.scoring import aggregate, score_outputs
+from evalspec.scoring.metrics import pass_at_k, slices
+from evalspec.scoring.multiple_choice import choice_score
+from evalspec.scoring.results import Score, UnitResult
+from evalspec.spec.models import PASS_AT_K
+
+Attempts = list[list[Score]]  # per sample (plan order), one Score per attempt
+
+
+def score_unit(unit: Unit, completions: Mapping[Key, Completion], base_dir: Path) -> Attempts:
+    """Scores of every attempt of every sample (the last turn's output is scored)."""
+    if unit.task.output_type == LOGLIKELIHOOD:
+        return [
+            [
+                choice_score(
+                    loglikelihoods_of(completions[(s.id, 0)]),
+                    [cont for _, cont in unit.choice_pairs[j]],
+                    s.gold,
+                )
+            ]
+            for j, s in enumerate(unit.samples)
+        ]
+    n = unit.attempts
+    flat_samples = [s for s in unit.samples for _ in range(n)]
+    outputs = [
+        completions[(s.id, (turns_of(s) - 1) * n + i)].text for s in unit.samples for i in range(n)
+    ]
+    flat = score_outputs(unit.task.scorer, flat_samples, outputs, base_dir)
+    return [flat[j * n : (j + 1) * n] for j in range(len(unit.samples))]
+
+
+def per_sample_value(metric: str, attempts: Sequence[Score]) -> float | None:
+    """One sample's value of a metric over its attempts (None: no attempt could be scored).
+
+    pass@k: the unbiased estimator over the scored attempts; anything else: their mean.
+    A scorer that lists per-metric `values` has no value for a metric it left out
+    (json's schema_valid without a schema).
+    """
+    scored = [a for a in attempts if not a.excluded]
+    if not scored:
+        return None
+    pass_at = PASS_AT_K.match(metric)
+    if pass_at:
+        k = int(pass_at.group(1))
+        if k > len(scored):
+            return None
+        return pass_at_k(len(scored), sum(1 for a in scored if a.value >= 1.0), k)
+    values = [
+        a.values[metric] if a.values else a.value
+        for a in scored
+        if not a.values or metric in a.values
+    ]
+    return sum(values) / len(values) if values else None
+
+
+def unit_result(unit: Unit, attempts: Attempts, fingerprint: dict[str, Any]) -> UnitResult:
+    """Metrics (clustered standard errors), paired per-sample outcomes and per-tag slices."""
+    names = unit.task.metric_names
+    per_metric = {name: [per_sample_value(name, a) for a in attempts] for name in names}
+    clusters = [s.cluster for s in unit.samples]
+    metrics, outcomes = {}, {}
+    for name, values in per_metric.items():
+        kept = [
+            (s, v, s.cluster) for s, v in zip(unit.samples, values, strict=True) if v is not None
+        ]
+        if not kept:
+            return failed(unit, f"no sample has a value for {name} ({_excluded_note(attempts)})")
+        metrics[name] = aggregate(name, [v for _, v, _ in kept], [c for _, _, c in kept])
+        outcomes[name] = {s.id: v for s, v, _ in kept}
+    first = outcomes[names[0]]
+    result = _unit_result(
+        unit,
+        metrics=metrics,
+        outcomes=first,
+        metric_outcomes={m: o for m, o in outcomes.items() if o != first},
+        clusters={s.id: s.cluster for s in unit.samples if s.cluster is not None},
+        slices=slices([s.tags for s in unit.samples], per_metric, clusters),
+        fingerprint=fingerprint,
+    )
+    excluded = sum(1 for a in attempts for s in a if s.excluded)
+    if excluded:
+        result.notes.append(_excluded_note(attempts))
+    return result
+
+
+def _excluded_note(attempts: Attempts) -> str:
+    excluded = sum(1 for a in attempts for s in a if s.excluded)
+    total = sum(len(a) for a in attempts)
+    return f"{excluded} of {total} outputs could not be scored and were left out"
+
+
+def records(
+    unit: Unit,
+    completions: Mapping[Key, Completion],
+    attempts: Attempts,
+    cached: Mapping[Key, bool],
+    judged: Mapping[Key, str] | None = None,
+) -> list[dict[str, Any]]:
+    """One record per (sample, attempt): prompt, output(s), score and what the scorer saw."""
+    out = []
+    loglikelihood = unit.task.output_type == LOGLIKELIHOOD
+    n = unit.attempts
+    for j, (sample, prompt) in enumerate(zip(unit.samples, unit.prompts, strict=True)):
+        for i, score in enumerate(attempts[j]):
+            keys = (
+                [(sample.id, 0)]
+                if loglikelihood
+                else [(sample.id, t * n + i) for t in range(turns_of(sample))]
+            )
+            last = completions[keys[-1]]
+            record: dict[str, Any] = {
+                "unit_id": unit.unit_id,
+                "unit_hash": unit.hash,
+                "sample_id": sample.id,
+                "sample_index": i,
+                "prompt": prompt,
+                "output": last.text,
+                "target": sample.target,
+                "score": score.value,
+                "extracted": score.extracted,
+                "detail": score.detail,
+                "isolation": score.isolation,
+                "finish_reason": last.finish_reason,
+                "tokens": {
+                    "prompt": sum(completions[k].prompt_tokens for k in keys),
+                    "completion": sum(completions[k].completion_tokens for k in keys),
+                },
+                "latency_s": last.latency_s,
+                "cached": all(cached.get(k, False) for k in keys),
+            }
+            if score.values:
+                record["values"] = score.values
+            if score.excluded:
+                record["excluded"] = True
+            if len(keys) > 1:
+                record["turns"] = [completions[k].text for k in keys]
+            if loglikelihood:
+                picked = int(score.extracted or 0)
+                label = sample.option_labels()[picked] if sample.option_labels() else str(picked)
+                record["output"] = (
+                    label if sample.contexts else f"{label}: {sample.choices[picked]}"
+                )
+                record["loglikelihoods"] = loglikelihoods_of(last)
+            if judged is not None:
+                record["judge"] = [judged[k] for k in keys if k in judged]
+            if sample.tags:
+                record["tags"] = sample.tags
+            if sample.cluster is not None:
+                record["cluster"] = sample.cluster
+            out.append(record)
+    return out
+
+
+def failed(unit: Unit, message: str) -> UnitResult:
+    return _unit_result(unit, error=message)
+
+
+def _unit_result(unit: Unit, **fields: Any) -> UnitResult:
+    return UnitResult(
+        unit_id=unit.unit_id,
+        unit_hash=unit.hash,
+        model=unit.model.id,
+        adapter=unit.adapter.id if unit.adapter else None,
+        task=unit.task.id,
+        **fields,
+    )
