@@ -41,7 +41,14 @@ def examples_for(sample: Sample, drawn: list[Sample], task: TaskSpec, where: str
     """The k examples for one sample, in the drawn order, the sample itself left out."""
     assert task.fewshot is not None
     chosen = [ex for ex in drawn if ex.id != sample.id][: task.fewshot.k]
-    return [(fill(task.prompt.template, ex), _answer(ex, task, where)) for ex in chosen]
+    return [(_question(ex, task), _answer(ex, task, where)) for ex in chosen]
+
+
+def _question(example: Sample, task: TaskSpec) -> str:
+    """The example's question; with per-choice contexts (winogrande) its gold context."""
+    if task.output_type == "loglikelihood" and example.contexts and example.gold:
+        return fill(task.prompt.template, example, prompt=example.contexts[example.gold[0]])
+    return fill(task.prompt.template, example)
 
 
 def _answer(example: Sample, task: TaskSpec, where: str) -> str:

@@ -70,15 +70,22 @@ def unit_result(unit: Unit, attempts: Attempts, fingerprint: dict[str, Any]) -> 
     per_metric = {name: [per_sample_value(name, a) for a in attempts] for name in names}
     clusters = [s.cluster for s in unit.samples]
     metrics, outcomes = {}, {}
+    notes = []
+    scored = any(not score.excluded for a in attempts for score in a)
     for name, values in per_metric.items():
         kept = [
             (s, v, s.cluster) for s, v in zip(unit.samples, values, strict=True) if v is not None
         ]
+        if not kept and scored:  # the scorer does not report it here (no schema, ...)
+            notes.append(f"{name}: no sample has a value for it (not reported)")
+            continue
         if not kept:
             return failed(unit, f"no sample has a value for {name} ({_excluded_note(attempts)})")
         metrics[name] = aggregate(name, [v for _, v, _ in kept], [c for _, _, c in kept])
         outcomes[name] = {s.id: v for s, v, _ in kept}
-    first = outcomes[names[0]]
+    if not metrics:
+        return failed(unit, "; ".join(notes))
+    first = next(iter(outcomes.values()))
     result = _unit_result(
         unit,
         metrics=metrics,
@@ -87,6 +94,7 @@ def unit_result(unit: Unit, attempts: Attempts, fingerprint: dict[str, Any]) -> 
         clusters={s.id: s.cluster for s in unit.samples if s.cluster is not None},
         slices=slices([s.tags for s in unit.samples], per_metric, clusters),
         fingerprint=fingerprint,
+        notes=notes,
     )
     excluded = sum(1 for a in attempts for s in a if s.excluded)
     if excluded:

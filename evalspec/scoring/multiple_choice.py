@@ -31,7 +31,7 @@ def choice_score(
     best_norm = _argmax(normed)
     top = max(loglikelihoods)
     weights = [math.exp(ll - top) for ll in loglikelihoods]
-    mc2 = math.fsum(weights[i] for i in gold) / math.fsum(weights)
+    mc2 = math.fsum(weights[i] for i in set(gold)) / math.fsum(weights)
     acc = 1.0 if best in gold else 0.0
     values = {"acc": acc, "acc_norm": 1.0 if best_norm in gold else 0.0, "mc2": mc2}
     detail = None if acc else f"picked choice {best}, gold {', '.join(map(str, gold))}"

@@ -202,6 +202,14 @@ def _check_judges(
     spec: Spec, doc: Document, models: list[ModelSpec], judges: list[ModelSpec]
 ) -> None:
     """A judge scorer's model must be a model or judge of this spec."""
+    model_ids = {m.id for m in models}
+    for j, judge in enumerate(judges):
+        if judge.id in model_ids:
+            raise doc.error(
+                ("judges", j),
+                f"'{judge.id}' is both a model and a judge; a model of the spec can judge "
+                "already: remove it from `judges:`",
+            )
     known = {m.id for m in [*models, *judges]}
     for i, task in enumerate(spec.tasks):
         if task.scorer.type == "judge" and task.scorer.model not in known:
@@ -211,11 +219,6 @@ def _check_judges(
                 ("tasks", i, "scorer", "model"),
                 f"judge model '{task.scorer.model}' is not in this spec{hint}. "
                 "add it under `judges:` (judge only) or `models:`",
-            )
-        overlap = {m.id for m in models} & {j.id for j in judges}
-        if overlap:
-            raise doc.error(
-                ("judges",), f"'{sorted(overlap)[0]}' is both a model and a judge; list it once"
             )
 
 

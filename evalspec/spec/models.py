@@ -500,9 +500,8 @@ class Spec(Strict):
     @model_validator(mode="after")
     def _unique_ids(self) -> Spec:
         _no_duplicates([t.id for t in self.tasks], "task")
-        _no_duplicates(
-            [m if isinstance(m, str) else m.id for m in [*self.models, *self.judges]], "model"
-        )
+        _no_duplicates([m if isinstance(m, str) else m.id for m in self.models], "model")
+        _no_duplicates([m if isinstance(m, str) else m.id for m in self.judges], "judge")
         return self
 
     def resolved_models(self) -> list[ModelSpec]:
