@@ -24,10 +24,6 @@ class Score:
     values: dict[str, float] = field(default_factory=dict)
     excluded: bool = False
 
-    def metric_value(self, metric: str) -> float:
-        """This sample's value for `metric` (the primary value when not listed)."""
-        return self.values.get(metric, self.value)
-
 
 @dataclass(frozen=True)
 class Metric:

@@ -101,7 +101,7 @@ def test_all_followed_scores_one_without_detail() -> None:
     assert score.value == 1.0
     assert score.detail is None
     assert score.values == dict.fromkeys(IFEVAL_METRICS, 1.0)
-    assert score.metric_value("inst_level_loose_acc") == 1.0
+    assert score.values["inst_level_loose_acc"] == 1.0
 
 
 def test_null_padded_kwargs_as_published() -> None:
