@@ -10,7 +10,7 @@ from evalspec.engines import Completion
 from evalspec.plan import Unit
 from evalspec.runner.generate import LOGLIKELIHOOD, Key, loglikelihoods_of, turns_of
 from evalspec.scoring import aggregate, score_outputs
-from evalspec.scoring.metrics import pass_at_k, slices
+from evalspec.scoring.metrics import pass_at_k, pooled, slices
 from evalspec.scoring.multiple_choice import choice_score
 from evalspec.scoring.results import Score, UnitResult
 from evalspec.spec.models import PASS_AT_K
@@ -72,17 +72,19 @@ def unit_result(unit: Unit, attempts: Attempts, fingerprint: dict[str, Any]) -> 
     metrics, outcomes = {}, {}
     notes = []
     scored = any(not score.excluded for a in attempts for score in a)
+    weights = _weights(names, attempts)
     for name, values in per_metric.items():
-        kept = [
-            (s, v, s.cluster) for s, v in zip(unit.samples, values, strict=True) if v is not None
-        ]
+        kept = [j for j, v in enumerate(values) if v is not None]
         if not kept and scored:  # the scorer does not report it here (no schema, ...)
             notes.append(f"{name}: no sample has a value for it (not reported)")
             continue
         if not kept:
             return failed(unit, f"no sample has a value for {name} ({_excluded_note(attempts)})")
-        metrics[name] = aggregate(name, [v for _, v, _ in kept], [c for _, _, c in kept])
-        outcomes[name] = {s.id: v for s, v, _ in kept}
+        kept_values = [float(values[j] or 0.0) for j in kept]
+        if name in weights:
+            kept_values = pooled(kept_values, [weights[name][j] for j in kept])
+        metrics[name] = aggregate(name, kept_values, [clusters[j] for j in kept])
+        outcomes[name] = {unit.samples[j].id: v for j, v in zip(kept, kept_values, strict=True)}
     if not metrics:
         return failed(unit, "; ".join(notes))
     first = next(iter(outcomes.values()))
@@ -92,7 +94,7 @@ def unit_result(unit: Unit, attempts: Attempts, fingerprint: dict[str, Any]) -> 
         outcomes=first,
         metric_outcomes={m: o for m, o in outcomes.items() if o != first},
         clusters={s.id: s.cluster for s in unit.samples if s.cluster is not None},
-        slices=slices([s.tags for s in unit.samples], per_metric, clusters),
+        slices=slices([s.tags for s in unit.samples], per_metric, clusters, weights=weights),
         fingerprint=fingerprint,
         notes=notes,
     )
@@ -100,6 +102,18 @@ def unit_result(unit: Unit, attempts: Attempts, fingerprint: dict[str, Any]) -> 
     if excluded:
         result.notes.append(_excluded_note(attempts))
     return result
+
+
+def _weights(names: Sequence[str], attempts: Attempts) -> dict[str, list[float]]:
+    """metric -> per-sample weight, for metrics the scorer pools (Score.weights)."""
+    out: dict[str, list[float]] = {}
+    for name in names:
+        per_sample = [
+            next((s.weights[name] for s in a if name in s.weights), None) for a in attempts
+        ]
+        if any(w is not None for w in per_sample):
+            out[name] = [1.0 if w is None else w for w in per_sample]
+    return out
 
 
 def _excluded_note(attempts: Attempts) -> str:

@@ -67,15 +67,32 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     return 1.0 - product
 
 
+def pooled(values: Sequence[float], weights: Sequence[float]) -> list[float]:
+    """Per-sample values whose plain mean is the weighted mean Σ w·v / Σ w.
+
+    Each value is scaled by w / mean(w): a pooled metric (IFEval's instruction-level
+    accuracy: followed instructions over all instructions) stays a mean of per-sample
+    values, so its standard error and the gate's paired tests apply unchanged.
+    """
+    if len(values) != len(weights) or not values:
+        raise ValueError(f"{len(values)} values but {len(weights)} weights")
+    mean_weight = math.fsum(weights) / len(weights)
+    if mean_weight <= 0:
+        raise ValueError("pooled weights must be positive")
+    return [v * w / mean_weight for v, w in zip(values, weights, strict=True)]
+
+
 def slices(
     tags: Sequence[Mapping[str, str]],
     per_metric: Mapping[str, Sequence[float | None]],
     clusters: Sequence[str | None],
     higher_is_better: Mapping[str, bool] | None = None,
+    weights: Mapping[str, Sequence[float]] | None = None,
 ) -> dict[str, dict[str, Metric]]:
     """Metrics per tag value ("subject=anatomy" -> metric name -> Metric).
 
-    `per_metric` holds one value per sample (None: the sample has no value for it).
+    `per_metric` holds one value per sample (None: the sample has no value for it);
+    `weights` (metric -> one weight per sample) pools a metric within each slice.
     """
     members: dict[str, list[int]] = {}
     for i, sample_tags in enumerate(tags):
@@ -85,14 +102,18 @@ def slices(
     for label in sorted(members):
         metrics: dict[str, Metric] = {}
         for name, values in per_metric.items():
-            picked = [(values[i], clusters[i]) for i in members[label] if values[i] is not None]
-            if picked:
-                metrics[name] = aggregate(
-                    name,
-                    [v for v, _ in picked if v is not None],
-                    [c for _, c in picked],
-                    higher_is_better=(higher_is_better or {}).get(name, True),
-                )
+            kept = [i for i in members[label] if values[i] is not None]
+            if not kept:
+                continue
+            picked = [float(values[i] or 0.0) for i in kept]
+            if weights is not None and name in weights:
+                picked = pooled(picked, [weights[name][i] for i in kept])
+            metrics[name] = aggregate(
+                name,
+                picked,
+                [clusters[i] for i in kept],
+                higher_is_better=(higher_is_better or {}).get(name, True),
+            )
         if metrics:
             out[label] = metrics
     return out

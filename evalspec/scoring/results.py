@@ -23,6 +23,9 @@ class Score:
     isolation: str | None = None  # code_exec: the sandbox used ("bwrap" or "rlimits")
     values: dict[str, float] = field(default_factory=dict)
     excluded: bool = False
+    # metric -> this sample's weight in a pooled mean (IFEval's inst_level_*: the number
+    # of instructions, so the metric is followed / all instructions, as the field reports)
+    weights: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

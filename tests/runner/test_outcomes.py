@@ -506,3 +506,33 @@ def test_loglikelihood_unit_result_reports_all_three_metrics(tmp_path: Path) -> 
     assert set(result.metric_outcomes) == {"acc_norm", "mc2"}
     assert result.clusters == {"q1": "passage-1"}
     assert list(result.slices) == ["subject=sky"]
+
+
+# ----------------------------------------------------------------------------- pooled metrics
+
+
+def test_ifeval_instruction_level_metrics_pool_all_instructions_like_the_reference() -> None:
+    """inst_level_* = followed instructions / all instructions over the unit (lm-eval's
+    number), not the mean of per-prompt fractions; prompt_level_* stays a plain mean."""
+    from evalspec.scoring.ifeval import ifeval_score
+
+    task = _task(
+        scorer={"type": "ifeval"},
+        metrics=["prompt_level_strict_acc", "inst_level_strict_acc"],
+    )
+    samples = [Sample(id="one", prompt="p"), Sample(id="three", prompt="p")]
+    unit = _unit(task, samples)
+    one = ifeval_score("hello", ["punctuation:no_comma"], [{}], "p")  # 1 of 1 followed
+    three = ifeval_score(  # 1 of 3 followed: a title, but a comma and capitals
+        "Hello, <<World>>",
+        ["punctuation:no_comma", "change_case:english_lowercase", "detectable_format:title"],
+        [{}, {}, {}],
+        "p",
+    )
+    assert three.values["inst_level_strict_acc"] == pytest.approx(1 / 3)
+    result = unit_result(unit, [[one], [three]], FINGERPRINT)
+    assert result.metrics["inst_level_strict_acc"].value == pytest.approx(2 / 4)  # not 2/3
+    assert result.metrics["prompt_level_strict_acc"].value == pytest.approx(0.5)
+    # the gate's per-sample values average to the pooled metric
+    values = result.outcomes_for("inst_level_strict_acc")
+    assert sum(values.values()) / len(values) == pytest.approx(0.5)

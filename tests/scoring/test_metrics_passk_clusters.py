@@ -250,3 +250,15 @@ def test_slices_carry_higher_is_better() -> None:
 
 def test_no_tags_gives_no_slices() -> None:
     assert slices([{}, {}], {"acc": [1.0, 0.0]}, [None, None]) == {}
+
+
+def test_pooled_values_average_to_the_weighted_mean() -> None:
+    from evalspec.scoring.metrics import pooled
+
+    values, weights = [1.0, 1 / 3, 0.5], [1.0, 3.0, 2.0]
+    scaled = pooled(values, weights)
+    expected = sum(v * w for v, w in zip(values, weights, strict=True)) / sum(weights)
+    assert sum(scaled) / len(scaled) == pytest.approx(expected)
+    assert pooled([0.25, 0.75], [2.0, 2.0]) == [0.25, 0.75]  # equal weights: unchanged
+    with pytest.raises(ValueError):
+        pooled([1.0], [1.0, 2.0])

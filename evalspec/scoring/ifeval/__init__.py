@@ -103,4 +103,12 @@ def ifeval_score(
     }
     failed = [i for i, ok in zip(instruction_ids, strict, strict=True) if not ok]
     detail = f"not followed (strict): {', '.join(failed)}" if failed else None
-    return Score(values["prompt_level_strict_acc"], extracted=None, detail=detail, values=values)
+    count = float(len(instruction_ids))
+    weights = {"inst_level_strict_acc": count, "inst_level_loose_acc": count}
+    return Score(
+        values["prompt_level_strict_acc"],
+        extracted=None,
+        detail=detail,
+        values=values,
+        weights=weights,
+    )
