@@ -45,6 +45,17 @@ class BatchStats:
         return self.completion_tokens / self.wall_s if self.wall_s > 0 else 0.0
 
 
+def prompt_seeds(
+    params: GenerationSpec, count: int, seeds: Sequence[int | None] | None
+) -> list[int | None]:
+    """The sampling seed of each of `count` prompts: `seeds`, else params.seed for all."""
+    if seeds is None:
+        return [params.seed] * count
+    if len(seeds) != count:
+        raise ValueError(f"{count} prompts but {len(seeds)} seeds")
+    return list(seeds)
+
+
 @dataclass(frozen=True)
 class LocalModelConfig:
     """What an in-process engine (vLLM offline, HF) needs to load a model."""
@@ -62,8 +73,12 @@ class Engine(Protocol):
         prompts: Sequence[Prompt],
         params: GenerationSpec,
         adapter: AdapterSpec | None = None,
+        seeds: Sequence[int | None] | None = None,
     ) -> tuple[list[Completion], BatchStats]:
-        """Run all prompts in one batched call; chat prompts get the model's chat template."""
+        """Run all prompts in one batched call; chat prompts get the model's chat template.
+
+        seeds: one sampling seed per prompt, overriding params.seed (the n samples of a
+        prompt go out together, each with its own seed)."""
         ...
 
     def loglikelihood(

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from evalspec.engines.base import BatchStats, Completion, LocalModelConfig, Prompt
+from evalspec.engines.base import BatchStats, Completion, LocalModelConfig, Prompt, prompt_seeds
 from evalspec.engines.hf_batching import (
     continuation_span,
     generated_length,
@@ -118,20 +118,29 @@ class HfEngine:
         prompts: Sequence[Prompt],
         params: GenerationSpec,
         adapter: AdapterSpec | None = None,
+        seeds: Sequence[int | None] | None = None,
     ) -> tuple[list[Completion], BatchStats]:
+        """Batches of similar length; prompts with different seeds go in different batches
+        (transformers seeds a whole `generate` call, not a row)."""
         texts, special = self._render(prompts)
         encoded: list[list[int]] = [
             self._tok(t, add_special_tokens=special)["input_ids"] for t in texts
         ]
+        by_seed: dict[int | None, list[int]] = {}
+        for i, seed in enumerate(prompt_seeds(params, len(prompts), seeds)):
+            by_seed.setdefault(seed, []).append(i)
         results: list[Completion | None] = [None] * len(encoded)
         start = time.perf_counter()
         with self._adapter(adapter):
-            for batch in length_batches([len(e) for e in encoded], self._s.batch_size):
-                t0 = time.perf_counter()
-                rows = self._generate_batch([encoded[i] for i in batch], params)
-                latency = time.perf_counter() - t0  # a request waits for its whole batch
-                for i, (text, n_new, finish) in zip(batch, rows, strict=True):
-                    results[i] = Completion(text, len(encoded[i]), n_new, finish, latency)
+            for seed, members in by_seed.items():
+                seeded = params.model_copy(update={"seed": seed})
+                for batch in length_batches([len(encoded[i]) for i in members], self._s.batch_size):
+                    picked = [members[j] for j in batch]
+                    t0 = time.perf_counter()
+                    rows = self._generate_batch([encoded[i] for i in picked], seeded)
+                    latency = time.perf_counter() - t0  # a request waits for its whole batch
+                    for i, (text, n_new, finish) in zip(picked, rows, strict=True):
+                        results[i] = Completion(text, len(encoded[i]), n_new, finish, latency)
         wall = time.perf_counter() - start
         completions = [c for c in results if c is not None]
         return completions, BatchStats.of(completions, wall)

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from evalspec.engines.base import BatchStats, Completion, Prompt
+from evalspec.engines.base import BatchStats, Completion, Prompt, prompt_seeds
 from evalspec.engines.openai_client import ClientConfig, EndpointError, get_json, post_json
 from evalspec.errors import InfraError
 from evalspec.spec.models import AdapterSpec, GenerationSpec
@@ -50,10 +50,16 @@ class OpenAIEngine:
         prompts: Sequence[Prompt],
         params: GenerationSpec,
         adapter: AdapterSpec | None = None,
+        seeds: Sequence[int | None] | None = None,
     ) -> tuple[list[Completion], BatchStats]:
         model = self._model(adapter)
         start = time.perf_counter()
-        jobs = [partial(self._one, model=model, prompt=p, params=params) for p in prompts]
+        jobs = [
+            partial(
+                self._one, model=model, prompt=p, params=params.model_copy(update={"seed": seed})
+            )
+            for p, seed in zip(prompts, prompt_seeds(params, len(prompts), seeds), strict=True)
+        ]
         completions = _run_all(jobs, self.config)
         wall = time.perf_counter() - start
         return completions, BatchStats.of(completions, wall)

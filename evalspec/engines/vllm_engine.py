@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from evalspec.engines.base import BatchStats, Completion, LocalModelConfig, Prompt
+from evalspec.engines.base import BatchStats, Completion, LocalModelConfig, Prompt, prompt_seeds
 from evalspec.engines.presets import device_name
 from evalspec.errors import InfraError
 from evalspec.spec.models import AdapterSpec, GenerationSpec
@@ -54,16 +54,20 @@ class VllmEngine:
         prompts: Sequence[Prompt],
         params: GenerationSpec,
         adapter: AdapterSpec | None = None,
+        seeds: Sequence[int | None] | None = None,
     ) -> tuple[list[Completion], BatchStats]:
         from vllm import SamplingParams
 
-        sampling = SamplingParams(
-            max_tokens=params.max_tokens,
-            temperature=params.temperature,
-            top_p=params.top_p,
-            stop=list(params.stop) or None,
-            seed=params.seed,
-        )
+        sampling = [  # per request: each carries its own seed
+            SamplingParams(
+                max_tokens=params.max_tokens,
+                temperature=params.temperature,
+                top_p=params.top_p,
+                stop=list(params.stop) or None,
+                seed=seed,
+            )
+            for seed in prompt_seeds(params, len(prompts), seeds)
+        ]
         lora = self._lora_request(adapter)
         chats = [p for p in prompts if not isinstance(p, str)]
         if chats and len(chats) != len(prompts):

@@ -28,6 +28,7 @@ from evalspec.plan.models import JudgeRef, ModelGroup, Plan, Unit
 from evalspec.plan.prompts import check_template, fill, raw_with_examples, render
 from evalspec.plan.sampling import sample_count, select
 from evalspec.scoring.judge import load_rubric
+from evalspec.scoring.scorers import check_inputs
 from evalspec.spec import LoadedSpec
 from evalspec.spec.models import AdapterSpec, JudgeScorer, ModelSpec, TaskSpec
 
@@ -96,6 +97,10 @@ def compile_plan(loaded: LoadedSpec, limit: int | None = None, device: str | Non
                     )
                 )
         groups.append(ModelGroup(request=request, units=tuple(units)))
+    # a model that also judges generates last: judging (after all generation) then runs on
+    # the engine still loaded instead of loading it a second time
+    judge_keys = {judge.request.key for judge in judges.values()}
+    groups.sort(key=lambda g: g.request.key in judge_keys)
     return Plan(spec_name=spec.name, spec_digest=loaded.digest, groups=tuple(groups))
 
 
@@ -117,6 +122,12 @@ def _unit(
     where = loaded.where("tasks", t_index, "prompt")
     if samples:
         check_template(task.prompt, samples[0], where)
+    scorer_at = loaded.where("tasks", t_index, "scorer")
+    for sample in samples:
+        try:
+            check_inputs(task.scorer, sample)
+        except SpecError as exc:
+            raise SpecError(f"{scorer_at}: tasks[{t_index}].scorer: {exc}") from exc
     examples = [examples_for(s, drawn, task, where) for s in samples] if drawn else []
     prompts = tuple(
         render(

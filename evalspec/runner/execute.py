@@ -159,7 +159,8 @@ class _Executor:
             request = pending.unit.judge.request
             by_judge.setdefault(request.key, []).append(pending)
             requests[request.key] = request
-        for key, group in by_judge.items():
+        resident = self.plan.groups[-1].request.key if self.plan.groups else None
+        for key, group in sorted(by_judge.items(), key=lambda item: item[0] != resident):
             lazy = _LazyEngine(self.pool, requests[key], self.progress)
             for pending in group:
                 self._judge(pending, lazy)

@@ -36,32 +36,33 @@ def unit_keys(unit: Unit) -> list[Key]:
 def produce(
     engine: Engine, unit: Unit, have: Mapping[Key, Completion]
 ) -> tuple[dict[Key, Completion], BatchStats]:
-    """The completions of the keys `have` lacks; batched calls, one per (turn, attempt)."""
+    """The completions of the keys `have` lacks: one batched call per turn, holding every
+    missing (sample, attempt); attempt i samples with seed + i (reproducible)."""
     if unit.task.output_type == LOGLIKELIHOOD:
         return _loglikelihoods(engine, unit, have)
     known = dict(have)
     new: dict[Key, Completion] = {}
     wall, prompt_tokens, completion_tokens = 0.0, 0, 0
     n = unit.attempts
+    params = unit.task.generation
     for turn in range(max(turns_of(s) for s in unit.samples)):
-        for attempt in range(n):
-            wanted = [
-                (j, (s.id, turn * n + attempt))
-                for j, s in enumerate(unit.samples)
-                if turn < turns_of(s) and (s.id, turn * n + attempt) not in known
-            ]
-            if not wanted:
-                continue
-            prompts = [_turn_prompt(unit, j, turn, attempt, known) for j, _ in wanted]
-            params = unit.task.generation
-            if params.seed is not None and attempt:
-                params = params.model_copy(update={"seed": params.seed + attempt})
-            completions, stats = engine.generate(prompts, params, unit.adapter)
-            for (_, key), completion in zip(wanted, completions, strict=True):
-                known[key] = new[key] = completion
-            wall += stats.wall_s
-            prompt_tokens += stats.prompt_tokens
-            completion_tokens += stats.completion_tokens
+        wanted = [
+            (j, attempt, (s.id, turn * n + attempt))
+            for j, s in enumerate(unit.samples)
+            if turn < turns_of(s)
+            for attempt in range(n)
+            if (s.id, turn * n + attempt) not in known
+        ]
+        if not wanted:
+            continue
+        prompts = [_turn_prompt(unit, j, turn, attempt, known) for j, attempt, _ in wanted]
+        seeds = [None if params.seed is None else params.seed + a for _, a, _ in wanted]
+        completions, stats = engine.generate(prompts, params, unit.adapter, seeds)
+        for (_, _, key), completion in zip(wanted, completions, strict=True):
+            known[key] = new[key] = completion
+        wall += stats.wall_s
+        prompt_tokens += stats.prompt_tokens
+        completion_tokens += stats.completion_tokens
     return new, BatchStats(wall, prompt_tokens, completion_tokens)
 
 

@@ -99,6 +99,14 @@ def _json_calls(value: Any) -> list[Call]:
     return [_json_call(item) for item in items]
 
 
+def _json_value(text: str) -> Any:
+    """The JSON value of text, or None when it is not JSON (then it may be Python calls)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return None
+
+
 def parse_calls(output: str) -> list[Call]:
     """The (name, arguments) calls of an output; ValueError when it holds none we can read."""
     tagged = TOOL_CALL_TAG.findall(output)
@@ -108,14 +116,11 @@ def parse_calls(output: str) -> list[Call]:
     text = (fenced.group("body") if fenced else output).strip()
     if not text:
         raise ValueError("no function call in the output")
-    if text[0] in "{[":
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError:
-            pass
-        else:
-            if isinstance(value, dict) or (value and all(isinstance(v, dict) for v in value)):
-                return _json_calls(value)
+    value = _json_value(text) if text[0] in "{[" else None
+    if isinstance(value, dict) or (
+        isinstance(value, list) and value and all(isinstance(v, dict) for v in value)
+    ):
+        return _json_calls(value)
     try:
         return _python_calls(text)
     except ValueError:

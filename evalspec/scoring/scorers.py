@@ -16,6 +16,7 @@ from evalspec.scoring.function_call import function_call_score
 from evalspec.scoring.ifeval import ifeval_score
 from evalspec.scoring.json_match import json_score
 from evalspec.scoring.math_answer import math_score
+from evalspec.scoring.program import code_task
 from evalspec.scoring.regex_extract import regex_score
 from evalspec.scoring.results import Score
 from evalspec.scoring.sandbox import Limits
@@ -61,6 +62,8 @@ def score_outputs(
             samples, outputs, limits=limits, isolation=scorer.isolation, workers=scorer.workers
         )
     one = _per_sample(scorer, base_dir or Path.cwd())
+    for sample in {s.id: s for s in samples}.values():  # (n attempts repeat a sample)
+        check_inputs(scorer, sample)
     return [one(s, o) for s, o in zip(samples, outputs, strict=True)]
 
 
@@ -94,25 +97,37 @@ def _per_sample(scorer: ScorerSpec, base_dir: Path) -> OneScorer:
     raise TypeError(f"scorer {scorer.type} is not scored by score_outputs")  # pragma: no cover
 
 
+def check_inputs(scorer: ScorerSpec, sample: Sample) -> None:
+    """SpecError when the sample lacks what the scorer reads (checked when the plan is
+    compiled, so a wrong format/scorer pairing fails before anything is generated)."""
+    if isinstance(scorer, CodeExecScorer):
+        code_task(sample)
+    elif isinstance(scorer, ChoiceScorer) and not sample.option_labels():
+        raise _needs(sample, "choice", "options (a multiple-choice format)")
+    elif isinstance(scorer, FunctionCallScorer) and not (
+        isinstance(sample.meta.get("functions"), list)
+        and isinstance(sample.meta.get("ground_truth"), list)
+    ):
+        raise _needs(sample, "function_call", "'functions' and 'ground_truth' (format bfcl)")
+    elif isinstance(scorer, IfevalScorer) and not (
+        isinstance(sample.meta.get("instruction_id_list"), list)
+        and isinstance(sample.meta.get("kwargs"), list)
+    ):
+        raise _needs(sample, "ifeval", "'instruction_id_list' and 'kwargs' (format ifeval)")
+
+
 def _choice(sample: Sample, output: str) -> Score:
     labels = sample.option_labels()
-    if not labels:
-        raise _needs(sample, "choice", "options (a multiple-choice format)")
     gold = labels[sample.gold[0]] if sample.gold else sample.target
     return choice_score(output, labels, gold)
 
 
 def _function_call(sample: Sample, output: str) -> Score:
-    functions, truth = sample.meta.get("functions"), sample.meta.get("ground_truth")
-    if not isinstance(functions, list) or not isinstance(truth, list):
-        raise _needs(sample, "function_call", "'functions' and 'ground_truth' (format bfcl)")
-    return function_call_score(output, functions, truth)
+    return function_call_score(output, sample.meta["functions"], sample.meta["ground_truth"])
 
 
 def _ifeval(sample: Sample, output: str) -> Score:
-    ids, kwargs = sample.meta.get("instruction_id_list"), sample.meta.get("kwargs")
-    if not isinstance(ids, list) or not isinstance(kwargs, list):
-        raise _needs(sample, "ifeval", "'instruction_id_list' and 'kwargs' (format ifeval)")
+    ids, kwargs = sample.meta["instruction_id_list"], sample.meta["kwargs"]
     return ifeval_score(output, ids, kwargs, sample.prompt)
 
 

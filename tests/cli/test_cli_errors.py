@@ -92,3 +92,26 @@ def test_schema_prints_json_schema_of_each_kind(repo: Path) -> None:
         proc = _evalspec("schema", "--kind", kind, cwd=repo)
         assert proc.returncode == 0, proc.stderr
         assert key in json.loads(proc.stdout)["properties"]
+
+
+@pytest.mark.parametrize(
+    ("scorer", "needs"),
+    [
+        ("{type: choice}", "options"),
+        ("{type: function_call}", "'functions' and 'ground_truth'"),
+        ("{type: ifeval}", "'instruction_id_list' and 'kwargs'"),
+        ("{type: code_exec}", "'test' and 'entry_point'"),
+    ],
+)
+def test_scorer_that_cannot_read_the_format_exits_2_before_generating(
+    workspace: Path, scorer: str, needs: str
+) -> None:
+    """`check` stops when the plan is compiled (no engine load, no wasted generation)."""
+    spec = workspace / "specs" / "smoke.yaml"
+    spec.write_text(spec.read_text().replace("scorer: {type: numeric}", f"scorer: {scorer}"))
+    proc = _evalspec("check", "specs/smoke.yaml", cwd=workspace)
+    _assert_usage_error(
+        proc,
+        rf"specs/smoke\.yaml:\d+: tasks\[0\]\.scorer: scorer \w+ needs samples with {needs}",
+    )
+    assert "loading" not in proc.stderr

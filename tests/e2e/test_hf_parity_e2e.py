@@ -133,6 +133,11 @@ def test_hf_stop_strings_and_sampling_seed(
     first, _ = engine.generate(prompts, sampling)
     again, _ = engine.generate(prompts, sampling)
     assert [c.text for c in first] == [c.text for c in again]
+    same, _ = engine.generate(prompts, sampling, seeds=[7, 7, 7])  # = params.seed for all
+    assert [c.text for c in same] == [c.text for c in first]
+    mixed, _ = engine.generate(prompts, sampling, seeds=[7, 8, 7])  # batched per seed
+    mixed_again, _ = engine.generate(prompts, sampling, seeds=[7, 8, 7])
+    assert [c.text for c in mixed] == [c.text for c in mixed_again]
 
 
 def test_loglikelihood_batched_equals_single_and_ranks_answers(

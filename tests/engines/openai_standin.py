@@ -22,12 +22,14 @@ class Behaviour:
     requests: int = 0
     in_flight: int = 0
     max_in_flight: int = 0
+    seeds: dict[str, int | None] = field(default_factory=dict)  # chat text -> seed sent
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def _answer(path: str, body: dict[str, Any], behaviour: Behaviour) -> dict[str, Any]:
     if path.endswith("/chat/completions"):
         text = body["messages"][-1]["content"]
+        behaviour.seeds[text] = body.get("seed")
         # "sleep=S ..." makes the answer slow, so later prompts finish first
         if text.startswith("sleep="):
             time.sleep(float(text.split()[0].removeprefix("sleep=")))

@@ -70,6 +70,18 @@ def test_order_is_kept_under_concurrency_and_concurrency_is_bounded() -> None:
     assert 2 <= behaviour.max_in_flight <= 3
 
 
+def test_per_prompt_seeds_override_the_generation_seed() -> None:
+    """The n samples of a prompt go out in one batch, each request with its own seed."""
+    behaviour = Behaviour()
+    params = GenerationSpec(temperature=0.7, seed=3)
+    with standin(behaviour) as url:
+        engine(url).generate([chat("a"), chat("b"), chat("c")], params, seeds=[3, 4, None])
+        engine(url).generate([chat("d")], params)
+    assert behaviour.seeds == {"a": 3, "b": 4, "c": None, "d": 3}
+    with pytest.raises(ValueError, match="2 prompts but 1 seeds"):
+        engine(url).generate([chat("e"), chat("f")], params, seeds=[1])
+
+
 def test_raw_prompts_use_the_completions_endpoint() -> None:
     with standin(Behaviour()) as url:
         completions, _ = engine(url).generate(["one", "two"], PARAMS)

@@ -416,10 +416,18 @@ def test_judge_that_is_the_last_model_costs_no_extra_load(tmp_path: Path) -> Non
     assert plan.engine_loads == 2
 
 
-def test_judge_that_is_an_earlier_model_is_loaded_again(tmp_path: Path) -> None:
+def test_a_model_that_judges_generates_last_so_it_loads_once(tmp_path: Path) -> None:
     models = [_model("a", 2048), _model("b", 1024)]
     plan = _plan(tmp_path, [_open_qa("a")], models=models)
-    assert plan.engine_loads == 3
+    assert [u.unit_id for u in plan.units] == ["b/open-qa", "a/open-qa"]
+    assert plan.engine_loads == 2
+
+
+def test_two_judging_models_cost_one_reload(tmp_path: Path) -> None:
+    models = [_model("a", 2048), _model("b", 1024), _model("c", 512)]
+    plan = _plan(tmp_path, [_open_qa("a", "qa-a"), _open_qa("b", "qa-b")], models=models)
+    assert [g.request.model_id for g in plan.groups] == ["c", "a", "b"]
+    assert plan.engine_loads == 4  # three models, and judge a once more after b
 
 
 def test_one_judge_for_several_tasks_is_loaded_once(tmp_path: Path) -> None:
