@@ -251,7 +251,10 @@ class CodeExecScorer(Strict):
     type: Literal["code_exec"]
     timeout_s: float = Field(10.0, gt=0.0, description="Wall-clock limit per sample, seconds.")
     cpu_s: float | None = Field(
-        None, gt=0.0, description="CPU seconds per sandboxed process (default: timeout_s)."
+        None,
+        gt=0.0,
+        description="CPU seconds per sandboxed process (default: timeout_s + 1, a backstop "
+        "behind the wall-clock limit).",
     )
     memory_mib: int = Field(2048, ge=64, description="Address-space cap per process, MiB.")
     max_procs: int = Field(

@@ -102,6 +102,31 @@ def test_infinite_loop_times_out_within_two_seconds_of_the_limit(
     assert elapsed < 3.0
 
 
+def test_cpu_limit_below_the_wall_clock_limit_stops_a_busy_loop(
+    humaneval: list[Sample],
+) -> None:
+    from evalspec.scoring.code_exec import score_code
+    from evalspec.scoring.sandbox import Limits
+
+    start = time.monotonic()
+    (score,) = score_code(
+        [humaneval[2]],
+        ["    while True:\n        pass\n"],
+        limits=Limits(timeout_s=20.0, cpu_s=1.0),
+        workers=1,
+    )
+    assert (score.value, score.detail) == (0.0, "cpu time limit")
+    assert time.monotonic() - start < 15.0  # long before the 20 s wall-clock limit
+
+
+def test_default_cpu_limit_is_a_backstop_past_the_wall_clock_limit() -> None:
+    from evalspec.scoring.sandbox import Limits
+
+    assert Limits(timeout_s=1.0).cpu_seconds == 2
+    assert Limits(timeout_s=2.5).cpu_seconds == 4
+    assert Limits(timeout_s=10.0, cpu_s=3.0).cpu_seconds == 3
+
+
 def test_background_children_are_killed_and_do_not_hold_the_run(
     humaneval: list[Sample],
 ) -> None:

@@ -14,7 +14,7 @@ class Limits:
     """What one sample may use. Wall time covers loading the candidate and all test calls."""
 
     timeout_s: float = 10.0  # wall clock, per sample
-    cpu_s: float | None = None  # CPU seconds per process (RLIMIT_CPU); None: timeout_s
+    cpu_s: float | None = None  # CPU seconds per process (RLIMIT_CPU); None: timeout_s + 1
     memory_mib: int = 2048  # address space per process (RLIMIT_AS)
     max_procs: int = 16  # processes/threads the candidate may add (RLIMIT_NPROC)
     max_output_kib: int = 1024  # stdout + stderr together; the candidate is killed past it
@@ -22,7 +22,12 @@ class Limits:
 
     @property
     def cpu_seconds(self) -> int:
-        return max(1, math.ceil(self.cpu_s if self.cpu_s is not None else self.timeout_s))
+        """The RLIMIT_CPU backstop. By default one second past the wall-clock limit, so a
+        busy loop is stopped (and reported) by the wall-clock watchdog, not by a race
+        between the two limits."""
+        if self.cpu_s is not None:
+            return max(1, math.ceil(self.cpu_s))
+        return math.ceil(self.timeout_s) + 1
 
     @property
     def tmpfs_bytes(self) -> int:

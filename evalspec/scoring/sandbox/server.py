@@ -105,7 +105,9 @@ def set_limits(cpu: bool, nproc: int | None, fsize: int) -> None:
     if nproc is not None:
         limits.append((resource.RLIMIT_NPROC, nproc))
     for key, value in limits:
-        resource.setrlimit(key, (value, value))
+        # CPU: SIGXCPU at the limit ("cpu time limit"), SIGKILL a second later if ignored
+        hard = value + 1 if key == resource.RLIMIT_CPU else value
+        resource.setrlimit(key, (value, hard))
 
 
 def user_process_count(uid: int) -> int:
