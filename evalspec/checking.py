@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from evalspec.engines import EnginePool, default_pool
+from evalspec.engines import default_pool
 from evalspec.errors import SpecError
 from evalspec.gate import (
     Baseline,
@@ -23,7 +24,7 @@ from evalspec.gate import (
 )
 from evalspec.plan import Plan, compile_plan
 from evalspec.report import Reports, render_reports
-from evalspec.runner import execute
+from evalspec.runner import Executor, LocalExecutor, execute, interruptible
 from evalspec.spec import LoadedSpec, load_spec, load_thresholds
 from evalspec.store import (
     ResponseCache,
@@ -32,6 +33,7 @@ from evalspec.store import (
     collect_environment,
     default_cache_path,
     default_runs_dir,
+    perf_dicts,
 )
 
 
@@ -49,10 +51,14 @@ def run_check(
     limit: int | None = None,
     runs_dir: Path | None = None,
     progress: Callable[[str], None] = lambda _: None,
-    pool: EnginePool | None = None,
+    executor: Executor | None = None,
     use_cache: bool = True,
 ) -> CheckOutcome:
-    """use_cache=False neither reads nor writes the response cache."""
+    """use_cache=False neither reads nor writes the response cache.
+
+    A run that is interrupted (SIGINT, SIGTERM) or fails on the way is still finished:
+    its manifest says "interrupted" or "failed" and why, its results.json exists, and
+    every record written so far is kept."""
     loaded = load_spec(spec_path)
     thresholds_path, baseline_path = _gate_paths(loaded)
     thresholds = load_thresholds(thresholds_path) if thresholds_path else None
@@ -61,21 +67,31 @@ def run_check(
     progress(f"{len(plan.units)} units, {plan.engine_loads} engine load(s)")
 
     cache = ResponseCache(default_cache_path()) if use_cache else None
-    store = RunStore(runs_dir or default_runs_dir())
-    run = store.create(plan.spec_name, _manifest(loaded, plan))
-    progress(f"run {run.run_id} in {run.path}")
     try:
-        execution = execute(plan, run, pool or default_pool(), progress, cache, loaded.base_dir)
-    except BaseException:
-        run.finish([], "failed")
-        raise
+        if cache is not None and cache.upgraded:
+            progress(
+                f"response cache {cache.path} upgraded ({', '.join(cache.upgraded)}): "
+                "entries of the older format were dropped"
+            )
+        store = RunStore(runs_dir or default_runs_dir())
+        run = store.create(plan.spec_name, _manifest(loaded, plan))
+        progress(f"run {run.run_id} in {run.path}")
+        executor = executor or LocalExecutor(default_pool())
+        with interruptible(run):
+            execution = execute(plan, run, executor, progress, cache, loaded.base_dir)
     finally:
         if cache is not None:
             cache.close()
-    status = "complete" if all(r.error is None for r in execution.results) else "failed"
-    run.finish(execution.results, status, perf=execution.perf)
+    errors = [r for r in execution.results if r.error is not None]
+    status = "failed" if errors else "complete"
+    reason = (
+        f"{len(errors)} unit(s) failed; first: {errors[0].unit_id}: {errors[0].error}"
+        if errors
+        else None
+    )
+    run.finish(execution.results, status, perf=execution.perf, reason=reason)
 
-    result = evaluate(execution.results, thresholds, baseline, execution.perf)
+    result = evaluate(execution.results, thresholds, baseline, perf_dicts(execution.perf))
     baseline_run = baseline.provenance.run_id if baseline is not None else None
     reports = gate_reports(result, plan.spec_name, run, baseline_run, store)
     return CheckOutcome(run.run_id, run.path, reports, result.exit_code)
@@ -102,7 +118,7 @@ def gate_reports(
         baseline_run_id=baseline_run_id,
         candidate_records=run.read_records(),
         baseline_records=baseline_records,
-        perf=run.load_perf(),
+        perf=perf_dicts(run.load_perf()),
     )
 
 
@@ -127,18 +143,21 @@ def prepare_baseline(
             f"no complete run of spec '{loaded.spec.name}' in {store.root}; "
             f"run `evalspec check {spec_path}` first"
         )
-    if run.manifest.get("status") != "complete":
+    manifest = run.manifest
+    if manifest.status != "complete":
+        why = f": {manifest.reason}" if manifest.reason else ""
         raise SpecError(
-            f"run {run.run_id} did not complete (status {run.manifest.get('status')}); "
+            f"run {run.run_id} did not complete (status {manifest.status}{why}); "
             "only a complete run can become a baseline"
         )
-    if run.manifest.get("spec") != loaded.spec.name:
-        raise SpecError(
-            f"run {run.run_id} is of spec '{run.manifest.get('spec')}', not '{loaded.spec.name}'"
-        )
-    git = run.manifest.get("environment", {}).get("git") or {}
+    if manifest.spec != loaded.spec.name:
+        raise SpecError(f"run {run.run_id} is of spec '{manifest.spec}', not '{loaded.spec.name}'")
     new = baseline_from_results(
-        loaded.spec.name, run.run_id, git.get("sha"), run.load_results(), run.load_perf()
+        loaded.spec.name,
+        run.run_id,
+        manifest.git_sha,
+        run.load_results(),
+        perf_dicts(run.load_perf()),
     )
     old = read_baseline(baseline_path)
     return BaselineUpdate(baseline_path, run.run_id, new, describe_changes(old, new))
@@ -183,7 +202,7 @@ def _display_path(path: Path) -> Path:
         return resolved
 
 
-def _manifest(loaded: LoadedSpec, plan: Plan) -> dict[str, object]:
+def _manifest(loaded: LoadedSpec, plan: Plan) -> dict[str, Any]:
     return {
         "spec_path": str(loaded.path),
         "spec_digest": loaded.digest,

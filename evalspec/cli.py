@@ -293,7 +293,7 @@ def cache_info() -> None:
     with ResponseCache(default_cache_path()) as responses:
         info = responses.info()
     click.echo(f"path: {info.path}")
-    click.echo(f"entries: {info.entries} ({info.units} units)")
+    click.echo(f"entries: {info.entries}")
     click.echo(f"size: {info.size_bytes / 1e6:.2f} MB")
     for label, stamp in (("oldest", info.oldest), ("newest", info.newest)):
         if stamp is not None:
@@ -313,11 +313,22 @@ def cache_info() -> None:
 @_user_errors
 def cache_prune(days: float | None, everything: bool) -> None:
     """Delete response cache entries (--older-than DAYS or --all)."""
+    from evalspec.errors import InfraError
     from evalspec.store import ResponseCache, default_cache_path
+    from evalspec.store.cache import remove_cache_files
 
     if (days is None) == (not everything):
         raise SpecError("pass exactly one of --older-than DAYS and --all")
-    with ResponseCache(default_cache_path()) as responses:
+    path = default_cache_path()
+    try:
+        responses = ResponseCache(path)
+    except InfraError as exc:
+        if not everything:
+            raise
+        remove_cache_files(path)  # too damaged to open: --all rebuilds it from nothing
+        click.echo(f"removed the unreadable cache ({exc})")
+        responses = ResponseCache(path)
+    with responses:
         deleted = responses.prune(None if everything else days)
         left = responses.info().entries
     click.echo(f"deleted {deleted} entries, {left} left")

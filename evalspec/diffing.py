@@ -10,7 +10,7 @@ from evalspec.gate import baseline_from_results, evaluate
 from evalspec.report import Reports, render_reports
 from evalspec.spec import load_spec, load_thresholds
 from evalspec.spec.models import Thresholds
-from evalspec.store import Run, RunStore, default_runs_dir
+from evalspec.store import Run, RunStore, default_runs_dir, perf_dicts
 from evalspec.store.run import MANIFEST
 
 
@@ -39,17 +39,19 @@ def run_diff(
     """
     store = RunStore(runs_dir or default_runs_dir())
     baseline_run, candidate_run = _find(store, run_a), _find(store, run_b)
-    spec_name = str(candidate_run.manifest.get("spec", "unknown"))
+    baseline_manifest = baseline_run.manifest
+    spec_name = candidate_run.manifest.spec
     baseline = baseline_from_results(
-        str(baseline_run.manifest.get("spec", spec_name)),
+        baseline_manifest.spec,
         baseline_run.run_id,
-        ((baseline_run.manifest.get("environment") or {}).get("git") or {}).get("sha"),
+        baseline_manifest.git_sha,
         baseline_run.load_results(),
-        baseline_run.load_perf(),
+        perf_dicts(baseline_run.load_perf()),
     )
     thresholds_path = thresholds_path or _spec_thresholds(candidate_run)
     thresholds: Thresholds | None = load_thresholds(thresholds_path) if thresholds_path else None
-    result = evaluate(candidate_run.load_results(), thresholds, baseline, candidate_run.load_perf())
+    candidate_perf = perf_dicts(candidate_run.load_perf())
+    result = evaluate(candidate_run.load_results(), thresholds, baseline, candidate_perf)
     reports = render_reports(
         result,
         spec_name=spec_name,
@@ -57,7 +59,7 @@ def run_diff(
         baseline_run_id=baseline_run.run_id,
         candidate_records=candidate_run.read_records(),
         baseline_records=baseline_run.read_records(),
-        perf=candidate_run.load_perf(),
+        perf=candidate_perf,
     )
     return DiffOutcome(
         baseline_run.run_id, candidate_run.run_id, thresholds_path, reports, result.exit_code
@@ -74,7 +76,7 @@ def _find(store: RunStore, ref: str) -> Run:
 
 
 def _spec_thresholds(run: Run) -> Path | None:
-    spec_path = run.manifest.get("spec_path")
+    spec_path = run.manifest.spec_path
     if not spec_path or not Path(spec_path).is_file():
         return None
     loaded = load_spec(Path(spec_path))

@@ -10,7 +10,7 @@ from evalspec.engines.openai_engine import OpenAIConfig, OpenAIEngine
 from evalspec.engines.sources import materialize
 
 if TYPE_CHECKING:
-    from evalspec.engines import EngineRequest
+    from evalspec.engines.requests import EngineRequest
 
 
 def load_http_engine(request: EngineRequest) -> OpenAIEngine:

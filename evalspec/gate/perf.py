@@ -30,6 +30,7 @@ def perf_rows(
     environment_change: str | None,
 ) -> list[PerfRow]:
     tolerances = _tolerances([rule.perf for rule in rules if rule.perf is not None])
+    partial = _partial(measured)
     rows: list[PerfRow] = []
     for measure in HIGHER_IS_BETTER:
         tolerance = tolerances.get(measure)
@@ -44,6 +45,8 @@ def perf_rows(
             status, reasons = _judge(
                 measure, tolerance, baseline, current, change, entry is not None
             )
+            if partial is not None and status is not Status.WARN:
+                status, reasons = Status.WARN, [partial]
             if environment_change is not None and status is not Status.WARN:
                 status, reasons = (
                     Status.WARN,
@@ -65,6 +68,18 @@ def perf_rows(
             )
         )
     return rows
+
+
+def _partial(measured: Mapping[str, Any]) -> str | None:
+    """Why a partly cached unit's measures are not comparable (None: fully measured)."""
+    cached, generated = measured.get("cached_outputs"), measured.get("measured_outputs")
+    if measured.get("cached") or not isinstance(cached, int) or cached <= 0:
+        return None
+    total = cached + (generated if isinstance(generated, int) else 0)
+    return (
+        f"partly cached: measured on {generated} of {total} outputs (the rest came from the "
+        "response cache), so not comparable; rerun with --no-cache to measure"
+    )
 
 
 def _tolerances(limits: list[PerfLimits]) -> dict[str, float]:

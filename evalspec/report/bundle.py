@@ -12,6 +12,7 @@ from evalspec.report.json_report import render_json
 from evalspec.report.junit import render_junit
 from evalspec.report.markdown import render_markdown
 from evalspec.report.resources import resource_lines
+from evalspec.store import Record
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,8 @@ def render_reports(
     spec_name: str,
     run_id: str,
     baseline_run_id: str | None,
-    candidate_records: Iterable[Mapping[str, Any]] = (),
-    baseline_records: Iterable[Mapping[str, Any]] | None = None,
+    candidate_records: Iterable[Record] = (),
+    baseline_records: Iterable[Record] | None = None,
     perf: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Reports:
     """``baseline_records`` is None when the baseline run's directory is not available here;

@@ -1,8 +1,8 @@
 """Flipped samples for the report: which samples went pass → fail or fail → pass, with excerpts.
 
 The gate names the flipped sample ids per row (``GateRow.flips``); the excerpts
-come from run records (plain dicts as ``records.jsonl`` holds them), so this
-module never reads a run directory itself.
+come from run records (`Record`s, as the run store reads them), so this module
+never reads a run directory itself.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evalspec.gate import GateResult
+from evalspec.store import Record
 
 PASS_TO_FAIL = "pass_to_fail"
 FAIL_TO_PASS = "fail_to_pass"
@@ -46,19 +47,18 @@ class FlipGroup:
         return self.total - len(self.samples)
 
 
-def index_records(records: Iterable[Mapping[str, Any]]) -> dict[RecordKey, Mapping[str, Any]]:
+def index_records(records: Iterable[Record]) -> dict[RecordKey, Record]:
     """Records by (unit_id, sample_id); the first record of a sample wins (sample_index 0)."""
-    index: dict[RecordKey, Mapping[str, Any]] = {}
+    index: dict[RecordKey, Record] = {}
     for record in records:
-        key = (str(record.get("unit_id")), str(record.get("sample_id")))
-        index.setdefault(key, record)
+        index.setdefault((record.unit_id, record.sample_id), record)
     return index
 
 
 def collect_flips(
     result: GateResult,
-    candidate_records: Iterable[Mapping[str, Any]],
-    baseline_records: Iterable[Mapping[str, Any]] | None = None,
+    candidate_records: Iterable[Record],
+    baseline_records: Iterable[Record] | None = None,
     per_unit: int = PER_UNIT,
 ) -> list[FlipGroup]:
     """Flip groups per unit in row order, pass → fail first; each sample id appears once per unit.
@@ -88,18 +88,19 @@ def collect_flips(
 def _excerpt(
     unit_id: str,
     sample_id: str,
-    candidate: Mapping[RecordKey, Mapping[str, Any]],
-    baseline: Mapping[RecordKey, Mapping[str, Any]] | None,
+    candidate: Mapping[RecordKey, Record],
+    baseline: Mapping[RecordKey, Record] | None,
 ) -> SampleExcerpt:
-    new = candidate.get((unit_id, sample_id), {})
-    old = baseline.get((unit_id, sample_id), {}) if baseline is not None else {}
+    new = candidate.get((unit_id, sample_id))
+    old = baseline.get((unit_id, sample_id)) if baseline is not None else None
+    either = new or old
     return SampleExcerpt(
         sample_id=sample_id,
-        prompt=_text(new.get("prompt", old.get("prompt"))),
-        target=_text(new.get("target", old.get("target"))),
-        candidate_output=_text(new.get("output")),
-        baseline_output=_text(old.get("output")) if baseline is not None else None,
-        detail=_text(new.get("detail")),
+        prompt=_text(either.prompt) if either else None,
+        target=_text(either.target) if either else None,
+        candidate_output=new.output if new else None,
+        baseline_output=old.output if old else None,
+        detail=new.detail if new else None,
     )
 
 

@@ -1,8 +1,20 @@
-"""Execute a Plan: one engine per model group, batched calls per unit, records appended.
+"""Execute a Plan: the driver (cache, scoring, records) over an executor (engine requests).
 
-Public entry point: `execute`.
+Public entry points: `execute`, the `Executor` seam and its `LocalExecutor`, and
+`interruptible` (finishes a run that a signal or a write failure stops).
 """
 
 from evalspec.runner.execute import Execution, execute
+from evalspec.runner.executor import Executor, GroupSession
+from evalspec.runner.interrupts import RunInterrupted, interruptible
+from evalspec.runner.local import LocalExecutor
 
-__all__ = ["Execution", "execute"]
+__all__ = [
+    "Execution",
+    "Executor",
+    "GroupSession",
+    "LocalExecutor",
+    "RunInterrupted",
+    "execute",
+    "interruptible",
+]

@@ -1,24 +1,43 @@
-"""What a unit asks of its engine: n samples per prompt, multi-turn chats, log-likelihoods.
+"""What a unit asks of its engine, answered from the response cache first, the rest by the executor.
 
 Every engine output of a unit has a key (sample id, index): index = turn * n + attempt
 for generation (turn 0 is the sample's prompt, later turns continue its chat) and 0 for
 a loglikelihood sample (the completion's text is the JSON list of its choices'
-log-likelihoods). The keys are what the response cache stores.
+log-likelihoods). Each output is one engine request with its own request key
+(`evalspec.runner.requests`): the cache is read by request key, and only the misses
+go to the executor, whose chunks are written to the cache as they arrive.
+
+A turn that failed at the engine ends its conversation: later turns of that sample
+and attempt are not generated (they would continue after a missing answer), and the
+unit fails as an infrastructure error.
 """
 
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from evalspec.data.types import Sample
-from evalspec.engines import BatchStats, Completion, Engine, Prompt
+from evalspec.engines import BatchStats, Completion, EngineRequest, Prompt
+from evalspec.errors import InfraError
 from evalspec.plan import Unit
+from evalspec.runner.executor import (
+    Batch,
+    Executor,
+    GenerateItem,
+    GroupSession,
+    Item,
+    LoglikelihoodItem,
+)
+from evalspec.runner.requests import engine_identity, generate_key, loglikelihood_key
+from evalspec.spec.models import AdapterSpec, GenerationSpec
+from evalspec.store import ResponseCache
 
 Key = tuple[str, int]  # (sample id, index)
 LOGLIKELIHOOD = "loglikelihood"
+Progress = Callable[[str], None]
 
 
 def turns_of(sample: Sample) -> int:
@@ -33,37 +52,166 @@ def unit_keys(unit: Unit) -> list[Key]:
     return [(s.id, t * n + i) for s in unit.samples for t in range(turns_of(s)) for i in range(n)]
 
 
-def produce(
-    engine: Engine, unit: Unit, have: Mapping[Key, Completion]
-) -> tuple[dict[Key, Completion], BatchStats]:
-    """The completions of the keys `have` lacks: one batched call per turn, holding every
-    missing (sample, attempt); attempt i samples with seed + i (reproducible)."""
+@dataclass
+class Outputs:
+    """A unit's outputs so far: every key answered, which came from the cache, and what the
+    generated ones cost."""
+
+    completions: dict[Key, Completion] = field(default_factory=dict)
+    cached: set[Key] = field(default_factory=set)
+    generated: list[Completion] = field(default_factory=list)  # one per request sent
+    stats: BatchStats = field(default_factory=lambda: BatchStats(0.0, 0, 0))
+    fingerprint: dict[str, Any] | None = None  # the engine's, else a cached entry's
+    load_s: float | None = None
+
+    @property
+    def errors(self) -> list[str]:
+        return [c.error for c in self.completions.values() if c.error is not None]
+
+
+class LazySession:
+    """A model group's session, opened on first need; reopened after an engine failure; a
+    failed load is remembered, not retried."""
+
+    def __init__(
+        self,
+        executor: Executor,
+        request: EngineRequest,
+        progress: Progress,
+        on_load: Callable[[str | None], None] = lambda _: None,
+    ) -> None:
+        self._executor, self.request, self._progress = executor, request, progress
+        self._on_load = on_load  # called with "load:<model>" before a load, None after
+        self._session: GroupSession | None = None
+        self._error: InfraError | None = None
+        self._load_s: float | None = None
+
+    def get(self) -> GroupSession:
+        if self._error is not None:
+            raise self._error
+        if self._session is None or not self._session.usable:
+            request = self.request
+            self._progress(f"loading {request.model_id} ({request.source.location})")
+            self._on_load(f"load:{request.model_id}")
+            try:
+                self._session = self._executor.open(request)
+            except InfraError as exc:
+                self._error = exc
+                raise
+            finally:
+                self._on_load(None)
+            self._load_s = self._session.load_s
+        return self._session
+
+    def take_load_s(self) -> float | None:
+        """The load time, to the first unit that asks after a load (None afterwards)."""
+        load_s, self._load_s = self._load_s, None
+        return load_s
+
+
+class Answers:
+    """Answers requests from the response cache, else through the group's session; every
+    chunk the session returns is cached before the next one is waited for."""
+
+    def __init__(self, cache: ResponseCache | None, progress: Progress) -> None:
+        self._cache, self._progress = cache, progress
+
+    def fetch(
+        self,
+        session: LazySession,
+        unit_id: str,
+        adapter: AdapterSpec | None,
+        params: GenerationSpec | None,
+        wanted: Sequence[tuple[Key, Item]],
+        out: Outputs,
+    ) -> None:
+        hits = self._cache.get_many(i.key for _, i in wanted) if self._cache is not None else {}
+        keys_of: dict[str, list[Key]] = {}
+        items: dict[str, Item] = {}
+        for key, item in wanted:
+            hit = hits.get(item.key)
+            if hit is not None:
+                out.completions[key] = hit.completion
+                out.cached.add(key)
+                out.fingerprint = out.fingerprint or hit.engine_fingerprint
+            else:  # equal requests (two samples with one prompt) go to the engine once
+                keys_of.setdefault(item.key, []).append(key)
+                items.setdefault(item.key, item)
+        if not items:
+            return
+        self._progress(f"running {unit_id} ({len(items)} of {len(wanted)} requests to the engine)")
+        group = session.get()
+        load_s = session.take_load_s()
+        out.load_s = out.load_s if load_s is None else load_s
+        fingerprint = group.fingerprint()
+        out.fingerprint = fingerprint
+        for chunk in group.run(Batch(unit_id, adapter, params, tuple(items.values()))):
+            self._persist(chunk.items, chunk.completions, fingerprint)
+            for item, completion in zip(chunk.items, chunk.completions, strict=True):
+                out.generated.append(completion)
+                for key in keys_of[item.key]:
+                    out.completions[key] = completion
+            out.stats = BatchStats(
+                out.stats.wall_s + chunk.stats.wall_s,
+                out.stats.prompt_tokens + chunk.stats.prompt_tokens,
+                out.stats.completion_tokens + chunk.stats.completion_tokens,
+            )
+
+    def _persist(
+        self,
+        items: Sequence[Item],
+        completions: Sequence[Completion],
+        fingerprint: dict[str, Any],
+    ) -> None:
+        if self._cache is None:
+            return
+        good = [(i.key, c) for i, c in zip(items, completions, strict=True) if c.error is None]
+        try:
+            self._cache.put_many(good, fingerprint)
+        except InfraError as exc:  # the run itself is still valid: go on without the cache
+            self._progress(f"warning: {exc}; continuing without the response cache")
+            self._cache = None
+
+
+def unit_outputs(unit: Unit, session: LazySession, answers: Answers) -> Outputs:
+    """Every output of the unit: one fetch per turn (later turns need the earlier answers)."""
+    engine = engine_identity(unit.identity)
+    out = Outputs()
     if unit.task.output_type == LOGLIKELIHOOD:
-        return _loglikelihoods(engine, unit, have)
-    known = dict(have)
-    new: dict[Key, Completion] = {}
-    wall, prompt_tokens, completion_tokens = 0.0, 0, 0
-    n = unit.attempts
-    params = unit.task.generation
-    for turn in range(max(turns_of(s) for s in unit.samples)):
-        wanted = [
-            (j, attempt, (s.id, turn * n + attempt))
-            for j, s in enumerate(unit.samples)
-            if turn < turns_of(s)
-            for attempt in range(n)
-            if (s.id, turn * n + attempt) not in known
+        wanted: list[tuple[Key, Item]] = [
+            ((s.id, 0), LoglikelihoodItem(loglikelihood_key(engine, pairs), pairs))
+            for s, pairs in zip(unit.samples, unit.choice_pairs, strict=True)
         ]
-        if not wanted:
-            continue
-        prompts = [_turn_prompt(unit, j, turn, attempt, known) for j, attempt, _ in wanted]
-        seeds = [None if params.seed is None else params.seed + a for _, a, _ in wanted]
-        completions, stats = engine.generate(prompts, params, unit.adapter, seeds)
-        for (_, _, key), completion in zip(wanted, completions, strict=True):
-            known[key] = new[key] = completion
-        wall += stats.wall_s
-        prompt_tokens += stats.prompt_tokens
-        completion_tokens += stats.completion_tokens
-    return new, BatchStats(wall, prompt_tokens, completion_tokens)
+        answers.fetch(session, unit.unit_id, unit.adapter, None, wanted, out)
+        return out
+    n, params = unit.attempts, unit.task.generation
+    for turn in range(max(turns_of(s) for s in unit.samples)):
+        wanted = []
+        for j, sample in enumerate(unit.samples):
+            if turn >= turns_of(sample):
+                continue
+            for attempt in range(n):
+                if not _earlier_turns_answered(sample, turn, attempt, n, out.completions):
+                    continue
+                prompt = _turn_prompt(unit, j, turn, attempt, out.completions)
+                seed = None if params.seed is None else params.seed + attempt
+                item = GenerateItem(
+                    generate_key(engine, prompt, params, seed, attempt), prompt, seed
+                )
+                wanted.append(((sample.id, turn * n + attempt), item))
+        if wanted:
+            answers.fetch(session, unit.unit_id, unit.adapter, params, wanted, out)
+    return out
+
+
+def _earlier_turns_answered(
+    sample: Sample, turn: int, attempt: int, n: int, known: Mapping[Key, Completion]
+) -> bool:
+    for earlier in range(turn):
+        answer = known.get((sample.id, earlier * n + attempt))
+        if answer is None or answer.error is not None:
+            return False
+    return True
 
 
 def _turn_prompt(
@@ -82,31 +230,6 @@ def _turn_prompt(
         messages.append({"role": "assistant", "content": answer})
         messages.append({"role": "user", "content": sample.turns[earlier]})
     return messages
-
-
-def _loglikelihoods(
-    engine: Engine, unit: Unit, have: Mapping[Key, Completion]
-) -> tuple[dict[Key, Completion], BatchStats]:
-    """One batched call over every choice of every sample not cached."""
-    missing = [j for j, s in enumerate(unit.samples) if (s.id, 0) not in have]
-    pairs = [pair for j in missing for pair in unit.choice_pairs[j]]
-    start = time.perf_counter()
-    values = engine.loglikelihood(pairs, unit.adapter) if pairs else []
-    wall = time.perf_counter() - start
-    new: dict[Key, Completion] = {}
-    offset = 0
-    for j in missing:
-        count = len(unit.choice_pairs[j])
-        chunk = values[offset : offset + count]
-        offset += count
-        new[(unit.samples[j].id, 0)] = Completion(
-            text=json.dumps(chunk),
-            prompt_tokens=0,
-            completion_tokens=0,
-            finish_reason=LOGLIKELIHOOD,
-            latency_s=None,
-        )
-    return new, BatchStats(wall, 0, 0)
 
 
 def loglikelihoods_of(completion: Completion) -> list[float]:

@@ -1,8 +1,9 @@
 """The judge phase: after all generation, judge models rate the answers of judged units.
 
 Judging runs after every model group has generated, grouped by judge, so a judge that
-is also the last candidate model rates on the engine already loaded. Each reply is
-cached under the unit's hash (which covers the judge's identity) like any output.
+is also the last candidate model rates on the engine already loaded. Each rating is an
+engine request of the judge model like any other: cached under its request key (the
+judge's model and engine identity, the judge prompt and settings).
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from evalspec.engines import Completion, Engine
-from evalspec.paths import sha256_bytes
+from evalspec.engines import Completion
 from evalspec.plan import Unit
+from evalspec.runner.executor import GenerateItem, Item
 from evalspec.runner.generate import Key, turns_of
 from evalspec.runner.outcomes import Attempts
+from evalspec.runner.requests import engine_identity, generate_key
 from evalspec.scoring.judge import judge_fingerprint, judge_prompt, judge_score
 from evalspec.scoring.results import Score
 from evalspec.spec.models import GenerationSpec, JudgeScorer
@@ -27,22 +29,20 @@ class Pending:
 
     unit: Unit
     completions: dict[Key, Completion]
-    cached: dict[Key, bool]
+    cached: set[Key]
     fingerprint: dict[str, Any]
     replies: dict[Key, str] = field(default_factory=dict)
 
 
-def judge_hash(unit: Unit) -> str:
-    """The cache key of a unit's judge replies (the unit hash covers the judge)."""
-    return sha256_bytes(f"judge:{unit.hash}".encode())
-
-
-def judge_requests(pending: Pending, have: Mapping[Key, Completion]) -> list[tuple[Key, Any]]:
-    """(key, judge chat prompt) of every answer without a cached rating."""
+def judge_requests(pending: Pending) -> list[tuple[Key, Item]]:
+    """(key, request) of the judge's rating of every answer of the unit."""
     unit = pending.unit
     assert unit.judge is not None
+    assert isinstance(unit.task.scorer, JudgeScorer)
+    engine = engine_identity(unit.judge.identity)
+    params = judge_generation(unit.task.scorer)
     n = unit.attempts
-    wanted = []
+    wanted: list[tuple[Key, Item]] = []
     for sample in unit.samples:
         questions = [sample.prompt, *sample.turns]
         references = _references(sample.meta.get("reference"), len(questions))
@@ -50,42 +50,24 @@ def judge_requests(pending: Pending, have: Mapping[Key, Completion]) -> list[tup
         for i in range(n):
             for turn in range(turns_of(sample)):
                 key = (sample.id, turn * n + i)
-                if key in have:
-                    continue
                 answers = [
                     pending.completions[(sample.id, t * n + i)].text for t in range(turn + 1)
                 ]
-                wanted.append(
-                    (
-                        key,
-                        judge_prompt(
-                            unit.judge.rubric,
-                            question=questions[turn],
-                            answer=answers[turn],
-                            reference=references[turn],
-                            sample_rubric=rubric_text if isinstance(rubric_text, str) else None,
-                            history=list(zip(questions[:turn], answers[:turn], strict=True)),
-                        ),
-                    )
+                prompt = judge_prompt(
+                    unit.judge.rubric,
+                    question=questions[turn],
+                    answer=answers[turn],
+                    reference=references[turn],
+                    sample_rubric=rubric_text if isinstance(rubric_text, str) else None,
+                    history=list(zip(questions[:turn], answers[:turn], strict=True)),
                 )
+                item = GenerateItem(generate_key(engine, prompt, params, None, 0), prompt, None)
+                wanted.append((key, item))
     return wanted
 
 
 def judge_generation(scorer: JudgeScorer) -> GenerationSpec:
     return GenerationSpec(max_tokens=scorer.max_tokens, temperature=0.0)
-
-
-def run_judge(
-    engine: Engine, pending: Pending, have: Mapping[Key, Completion]
-) -> dict[Key, Completion]:
-    """The judge's replies for the answers `have` lacks: one batched call."""
-    scorer = pending.unit.task.scorer
-    assert isinstance(scorer, JudgeScorer)
-    wanted = judge_requests(pending, have)
-    if not wanted:
-        return {}
-    replies, _ = engine.generate([p for _, p in wanted], judge_generation(scorer))
-    return {key: reply for (key, _), reply in zip(wanted, replies, strict=True)}
 
 
 def judged_attempts(pending: Pending, replies: Mapping[Key, Completion]) -> Attempts:

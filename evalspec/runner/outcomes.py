@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from evalspec.scoring.metrics import pass_at_k, pooled, slices
 from evalspec.scoring.multiple_choice import choice_score
 from evalspec.scoring.results import Score, UnitResult
 from evalspec.spec.models import PASS_AT_K
+from evalspec.store.runfiles import Record, TokenCounts
 
 Attempts = list[list[Score]]  # per sample (plan order), one Score per attempt
 
@@ -126,9 +127,9 @@ def records(
     unit: Unit,
     completions: Mapping[Key, Completion],
     attempts: Attempts,
-    cached: Mapping[Key, bool],
+    cached: Set[Key],
     judged: Mapping[Key, str] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Record]:
     """One record per (sample, attempt): prompt, output(s), score and what the scorer saw."""
     out = []
     loglikelihood = unit.task.output_type == LOGLIKELIHOOD
@@ -141,46 +142,40 @@ def records(
                 else [(sample.id, t * n + i) for t in range(turns_of(sample))]
             )
             last = completions[keys[-1]]
-            record: dict[str, Any] = {
-                "unit_id": unit.unit_id,
-                "unit_hash": unit.hash,
-                "sample_id": sample.id,
-                "sample_index": i,
-                "prompt": prompt,
-                "output": last.text,
-                "target": sample.target,
-                "score": score.value,
-                "extracted": score.extracted,
-                "detail": score.detail,
-                "isolation": score.isolation,
-                "finish_reason": last.finish_reason,
-                "tokens": {
-                    "prompt": sum(completions[k].prompt_tokens for k in keys),
-                    "completion": sum(completions[k].completion_tokens for k in keys),
-                },
-                "latency_s": last.latency_s,
-                "cached": all(cached.get(k, False) for k in keys),
-            }
-            if score.values:
-                record["values"] = score.values
-            if score.excluded:
-                record["excluded"] = True
-            if len(keys) > 1:
-                record["turns"] = [completions[k].text for k in keys]
+            output = last.text
             if loglikelihood:
                 picked = int(score.extracted or 0)
                 label = sample.option_labels()[picked] if sample.option_labels() else str(picked)
-                record["output"] = (
-                    label if sample.contexts else f"{label}: {sample.choices[picked]}"
+                output = label if sample.contexts else f"{label}: {sample.choices[picked]}"
+            out.append(
+                Record(
+                    unit_id=unit.unit_id,
+                    unit_hash=unit.hash,
+                    sample_id=sample.id,
+                    sample_index=i,
+                    prompt=prompt,
+                    output=output,
+                    target=sample.target,
+                    score=score.value,
+                    extracted=score.extracted,
+                    detail=score.detail,
+                    isolation=score.isolation,
+                    finish_reason=last.finish_reason,
+                    tokens=TokenCounts(
+                        prompt=sum(completions[k].prompt_tokens for k in keys),
+                        completion=sum(completions[k].completion_tokens for k in keys),
+                    ),
+                    latency_s=last.latency_s,
+                    cached=all(k in cached for k in keys),
+                    values=dict(score.values),
+                    excluded=score.excluded,
+                    turns=[completions[k].text for k in keys] if len(keys) > 1 else None,
+                    loglikelihoods=loglikelihoods_of(last) if loglikelihood else None,
+                    judge=[judged[k] for k in keys if k in judged] if judged is not None else None,
+                    tags=dict(sample.tags),
+                    cluster=sample.cluster,
                 )
-                record["loglikelihoods"] = loglikelihoods_of(last)
-            if judged is not None:
-                record["judge"] = [judged[k] for k in keys if k in judged]
-            if sample.tags:
-                record["tags"] = sample.tags
-            if sample.cluster is not None:
-                record["cluster"] = sample.cluster
-            out.append(record)
+            )
     return out
 
 

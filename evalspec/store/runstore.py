@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from evalspec.errors import SpecError
-from evalspec.store.run import MANIFEST, Run, utc_now_iso, write_json
+from evalspec.errors import InfraError, SpecError
+from evalspec.store.run import MANIFEST, RECORDS, Run, utc_now_iso, write_model
+from evalspec.store.runfiles import Manifest
 
 RUNS_DIR_ENV = "EVALSPEC_RUNS_DIR"
-STORE_KEYS = ("run_id", "spec", "started_at", "status", "finished_at")
+STORE_KEYS = ("run_id", "spec", "started_at", "status", "finished_at", "version")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -27,33 +28,38 @@ class RunStore:
         self.root = root
 
     def create(self, spec_name: str, manifest: dict[str, Any]) -> Run:
-        """A new run directory with manifest.json (status "running") and an empty records.jsonl."""
+        """A new run directory with manifest.json (status "running") and an empty records.jsonl.
+
+        `manifest`: the other `Manifest` fields (what ran); the store sets its own keys."""
         if not _SAFE_NAME.match(spec_name):
             raise SpecError(f"spec name {spec_name!r} cannot name a run directory")
         clash = sorted(set(manifest) & set(STORE_KEYS))
         if clash:
             raise ValueError(f"manifest keys {clash} are set by the store; rename them")
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        self.root.mkdir(parents=True, exist_ok=True)
-        while True:
-            run_id = f"{stamp}-{spec_name}-{secrets.token_hex(3)}"
-            path = self.root / run_id
-            try:
-                path.mkdir()
-                break
-            except FileExistsError:
-                continue
-        write_json(
-            path / MANIFEST,
-            {
-                **manifest,
-                "run_id": run_id,
-                "spec": spec_name,
-                "started_at": utc_now_iso(),
-                "status": "running",
-            },
-        )
-        (path / "records.jsonl").touch()
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            while True:
+                run_id = f"{stamp}-{spec_name}-{secrets.token_hex(3)}"
+                path = self.root / run_id
+                try:
+                    path.mkdir()
+                    break
+                except FileExistsError:
+                    continue
+            header = Manifest(**manifest, run_id=run_id, spec=spec_name, started_at=utc_now_iso())
+            write_model(path / MANIFEST, header)
+            (path / RECORDS).touch()
+        except (NotADirectoryError, FileExistsError) as exc:
+            raise SpecError(
+                f"runs directory {self.root} is not a directory ({exc.filename} is a file); "
+                f"pass --runs-dir or set ${RUNS_DIR_ENV} to a directory"
+            ) from exc
+        except OSError as exc:
+            raise InfraError(
+                f"cannot create a run directory under {self.root}: {exc.strerror or exc}; "
+                f"free space or pass --runs-dir / set ${RUNS_DIR_ENV} to a writable directory"
+            ) from exc
         return Run(path)
 
     def get(self, run_id: str) -> Run:
@@ -78,9 +84,9 @@ class RunStore:
                 manifest = run.manifest
             except (SpecError, NotADirectoryError):
                 continue
-            if spec_name is not None and manifest.get("spec") != spec_name:
+            if spec_name is not None and manifest.spec != spec_name:
                 continue
-            found.append((str(manifest.get("started_at", "")), run.run_id, run))
+            found.append((manifest.started_at, run.run_id, run))
         found.sort(key=lambda item: (item[0], item[1]))
         return [run for _, _, run in found]
 

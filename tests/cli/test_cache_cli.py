@@ -20,10 +20,12 @@ def cache_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv(RESPONSE_CACHE_ENV, str(path))
     with ResponseCache(path) as cache:
         done = Completion("4", 5, 1, "stop", 0.1)
-        cache.put_many("old", [(("a", 0), done), (("b", 0), done)], {"engine": "vllm"})
-        cache.put_many("new", [(("a", 0), done)], {"engine": "vllm"})
+        cache.put_many([("old-a", done), ("old-b", done)], {"engine": "vllm"})
+        cache.put_many([("new-a", done)], {"engine": "vllm"})
     db = sqlite3.connect(path)
-    db.execute("UPDATE responses SET created_at = created_at - 30 * 86400 WHERE unit_hash='old'")
+    db.execute(
+        "UPDATE completions SET created_at = created_at - 30 * 86400 WHERE request_key LIKE 'old-%'"
+    )
     db.commit()
     db.close()
     return path
@@ -33,7 +35,7 @@ def test_info_shows_path_entries_and_size(cache_path: Path) -> None:
     result = CliRunner().invoke(cli, ["cache", "info"])
     assert result.exit_code == 0, result.output
     assert f"path: {cache_path}" in result.output
-    assert "entries: 3 (2 units)" in result.output
+    assert "entries: 3" in result.output
     assert "size: " in result.output and "oldest: " in result.output
 
 
@@ -52,3 +54,19 @@ def test_prune_needs_exactly_one_choice(cache_path: Path, args: list[str]) -> No
     assert "exactly one of --older-than DAYS and --all" in result.output
     with ResponseCache(cache_path) as cache:
         assert cache.info().entries == 3
+
+
+def test_prune_all_rebuilds_a_cache_too_damaged_to_open(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    path = tmp_path / "responses.sqlite"
+    path.write_bytes(b"garbage, not a database" * 100)
+    monkeypatch.setenv(RESPONSE_CACHE_ENV, str(path))
+
+    info = CliRunner().invoke(cli, ["cache", "info"])
+    assert info.exit_code == 3 and "cache prune --all" in info.output
+    assert "Traceback" not in info.output
+    pruned = CliRunner().invoke(cli, ["cache", "prune", "--all"])
+    assert pruned.exit_code == 0, pruned.output
+    assert "removed the unreadable cache" in pruned.output
+    assert CliRunner().invoke(cli, ["cache", "info"]).exit_code == 0

@@ -23,6 +23,7 @@ from click.testing import CliRunner, Result
 from evalspec.checking import run_check
 from evalspec.cli import cli
 from evalspec.engines import EnginePool, default_pool
+from evalspec.runner import LocalExecutor
 from evalspec.store.cache import RESPONSE_CACHE_ENV
 
 pytestmark = pytest.mark.slow
@@ -96,7 +97,7 @@ def test_unchanged_recheck_generates_nothing_and_loads_no_engine(
 
     # a pool that holds no engine stays empty: the cached run never asks it for one
     fresh = EnginePool()
-    outcome = run_check(spec, limit=int(LIMIT), runs_dir=runs, pool=fresh)
+    outcome = run_check(spec, limit=int(LIMIT), runs_dir=runs, executor=LocalExecutor(fresh))
     assert fresh.loads == 0 and outcome.exit_code == first.exit_code
 
     # --no-cache neither reads nor writes: everything is generated again

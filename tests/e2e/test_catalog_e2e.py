@@ -18,6 +18,7 @@ import yaml
 
 from evalspec.checking import CheckOutcome, run_check
 from evalspec.engines import default_pool
+from evalspec.runner import LocalExecutor
 
 pytestmark = pytest.mark.slow
 
@@ -60,7 +61,9 @@ def _records(outcome: CheckOutcome) -> dict[str, list[dict[str, Any]]]:
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory: pytest.TempPathFactory) -> tuple[CheckOutcome, dict[str, Any]]:
     runs = tmp_path_factory.mktemp("catalog-runs")
-    outcome = run_check(CATALOG, runs_dir=runs, pool=default_pool(), use_cache=False)
+    outcome = run_check(
+        CATALOG, runs_dir=runs, executor=LocalExecutor(default_pool()), use_cache=False
+    )
     return outcome, json.loads(outcome.reports.json)
 
 
@@ -181,7 +184,9 @@ def test_greedy_and_seeded_sampling_reproduce_on_the_same_engine(
         task["dataset"]["source"] = str((SPECS / task["dataset"]["source"]).resolve())
     path = tmp_path / "repeat.yaml"
     path.write_text(yaml.safe_dump(spec))
-    again = run_check(path, runs_dir=tmp_path / "runs", pool=default_pool(), use_cache=False)
+    again = run_check(
+        path, runs_dir=tmp_path / "runs", executor=LocalExecutor(default_pool()), use_cache=False
+    )
     first, second = _records(outcome), _records(again)
     for task in keep:
         a = sorted(first[task], key=lambda r: (r["sample_id"], r["sample_index"]))

@@ -10,6 +10,7 @@ from openai_standin import Behaviour, standin
 
 from evalspec.checking import CheckOutcome, run_check
 from evalspec.engines import EnginePool
+from evalspec.runner import LocalExecutor
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "arith_mini.jsonl"
 
@@ -39,7 +40,9 @@ def check(tmp_path: Path, base_url: str) -> CheckOutcome:
     path = tmp_path / "remote.yaml"
     path.write_text(yaml.safe_dump(spec))
     # a pool of its own: the session's shared pool may hold the vLLM engine
-    return run_check(path, runs_dir=tmp_path / "runs", pool=EnginePool(), use_cache=False)
+    return run_check(
+        path, runs_dir=tmp_path / "runs", executor=LocalExecutor(EnginePool()), use_cache=False
+    )
 
 
 def test_check_scores_the_endpoints_answers(tmp_path: Path) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from evalspec.scoring.results import Metric, UnitResult
-from evalspec.store import Run, RunStore
+from evalspec.store import Record, Run, RunStore
+from evalspec.store.runfiles import TokenCounts
 
 TASK = "arith"
 UNIT = f"smol/{TASK}"
@@ -20,16 +21,19 @@ def write_run(root: Path, scores: dict[str, float], output_prefix: str) -> Run:
     run = RunStore(root).create("smoke", {"spec_path": str(root / "absent.yaml")})
     run.append_records(
         [
-            {
-                "unit_id": UNIT,
-                "sample_id": sid,
-                "sample_index": 0,
-                "prompt": [{"role": "user", "content": f"What is {sid}?"}],
-                "output": f"{output_prefix} {sid}",
-                "target": "42",
-                "score": score,
-                "detail": None if score else "expected 42",
-            }
+            Record(
+                unit_id=UNIT,
+                unit_hash="h" * 64,
+                sample_id=sid,
+                sample_index=0,
+                prompt=[{"role": "user", "content": f"What is {sid}?"}],
+                output=f"{output_prefix} {sid}",
+                target="42",
+                score=score,
+                detail=None if score else "expected 42",
+                tokens=TokenCounts(prompt=5, completion=2),
+                cached=False,
+            )
             for sid, score in scores.items()
         ]
     )

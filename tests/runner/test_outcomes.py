@@ -352,8 +352,8 @@ def test_records_one_per_sample_and_attempt_with_turns() -> None:
         [Score(1.0, extracted="4"), Score(0.0, extracted="5", detail="expected '4'")],
         [Score(0.0, extracted="t1a0"), Score(0.0, extracted="t1a1")],
     ]
-    cached = {("one", 0): True, ("one", 1): False, ("two", 0): True, ("two", 2): True}
-    out = records(unit, completions, attempts, cached)
+    cached = {("one", 0), ("two", 0), ("two", 2)}
+    out = [r.to_json_dict() for r in records(unit, completions, attempts, cached)]
     assert [(r["sample_id"], r["sample_index"]) for r in out] == [
         ("one", 0),
         ("one", 1),
@@ -368,8 +368,8 @@ def test_records_one_per_sample_and_attempt_with_turns() -> None:
     assert first["target"] == "4"
     assert first["score"] == 1.0
     assert first["extracted"] == "4"
-    assert first["detail"] is None
-    assert first["isolation"] is None
+    assert first.get("detail") is None
+    assert first.get("isolation") is None
     assert first["finish_reason"] == "stop"
     assert first["latency_s"] == 0.25
     assert first["tokens"] == {"prompt": 5, "completion": 1}
@@ -400,7 +400,7 @@ def test_records_carry_tags_cluster_values_and_exclusion() -> None:
         [Score(1.0, values={"exact_match": 1.0}), EXCLUDED],
         [Score(0.0), Score(0.0)],
     ]
-    out = records(unit, completions, attempts, {})
+    out = [r.to_json_dict() for r in records(unit, completions, attempts, set())]
     assert out[0]["tags"] == {"kind": "math"}
     assert out[0]["cluster"] == "c1"
     assert out[0]["values"] == {"exact_match": 1.0}
@@ -416,7 +416,7 @@ def test_records_carry_the_judge_replies_of_their_keys() -> None:
     unit, completions = _multi_turn_unit()
     attempts: Attempts = [[Score(1.0), Score(1.0)], [Score(0.0), Score(0.0)]]
     judged = {("one", 0): "Rating: [[9]]", ("two", 1): "[[3]]", ("two", 3): "[[4]]"}
-    out = records(unit, completions, attempts, {}, judged)
+    out = [r.to_json_dict() for r in records(unit, completions, attempts, set(), judged)]
     assert [r["judge"] for r in out] == [["Rating: [[9]]"], [], [], ["[[3]]", "[[4]]"]]
 
 
@@ -474,7 +474,7 @@ def test_score_unit_scores_loglikelihood_choices(tmp_path: Path) -> None:
 def test_loglikelihood_records_carry_the_loglikelihoods(tmp_path: Path) -> None:
     unit, completions, lls = _loglikelihood_unit()
     attempts = score_unit(unit, completions, tmp_path)
-    out = records(unit, completions, attempts, {("q1", 0): True})
+    out = [r.to_json_dict() for r in records(unit, completions, attempts, {("q1", 0)})]
     assert [(r["sample_id"], r["sample_index"]) for r in out] == [("q1", 0), ("q2", 0)]
     q1, q2 = out
     assert q1["loglikelihoods"] == lls[0]

@@ -10,6 +10,8 @@ import pytest
 from evalspec.checking import run_check
 from evalspec.engines import Completion, EnginePool
 from evalspec.plan import compile_plan
+from evalspec.runner import LocalExecutor
+from evalspec.runner.requests import engine_identity, generate_key
 from evalspec.spec import load_spec
 from evalspec.store import ResponseCache
 from evalspec.store.cache import RESPONSE_CACHE_ENV
@@ -42,11 +44,15 @@ def test_fully_cached_check_never_loads_and_rescores_the_cached_outputs(
     (unit,) = compile_plan(load_spec(spec)).units
     with ResponseCache(tmp_path / "responses.sqlite") as cache:
         answers = {"q1": "4", "q2": "5"}  # one right, one wrong
-        entries = [((s.id, 0), Completion(answers[s.id], 9, 1, "stop", 0.2)) for s in unit.samples]
-        cache.put_many(unit.hash, entries, {"engine": "vllm", "dtype": "float32"})
+        engine, params = engine_identity(unit.identity), unit.task.generation
+        entries = [
+            (generate_key(engine, p, params, None, 0), Completion(answers[s.id], 9, 1, "stop", 0.2))
+            for s, p in zip(unit.samples, unit.prompts, strict=True)
+        ]
+        cache.put_many(entries, {"engine": "vllm", "dtype": "float32"})
 
     pool = EnginePool()
-    outcome = run_check(spec, runs_dir=tmp_path / "runs", pool=pool)
+    outcome = run_check(spec, runs_dir=tmp_path / "runs", executor=LocalExecutor(pool))
     assert pool.loads == 0
     assert outcome.exit_code == 0
     records = [json.loads(x) for x in (outcome.run_dir / "records.jsonl").read_text().splitlines()]
@@ -59,5 +65,6 @@ def test_fully_cached_check_never_loads_and_rescores_the_cached_outputs(
     assert result["metrics"]["accuracy"]["value"] == 0.5
     assert result["fingerprint"]["dtype"] == "float32"  # the cached engine fingerprint
     assert results["perf"]["smol/qa"]["cached"] is True
+    assert results["perf"]["smol/qa"]["cached_outputs"] == 2
     manifest = json.loads((outcome.run_dir / "manifest.json").read_text())
     assert manifest["engine_fingerprints"] == {"smol": {"engine": "vllm", "dtype": "float32"}}
