@@ -6,9 +6,12 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def cache_dir() -> Path:
@@ -34,9 +37,11 @@ def file_digest(path: Path) -> str:
     key = sha256_bytes(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
     memo = cache_dir() / "digests" / key
     try:
-        return memo.read_text().strip()
-    except OSError:
-        pass
+        remembered = memo.read_text().strip()
+    except (OSError, UnicodeDecodeError):
+        remembered = ""
+    if _SHA256.fullmatch(remembered):  # anything else (damaged, empty) is computed again
+        return remembered
     h = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):

@@ -59,23 +59,43 @@ def gguf_path(name: str) -> Path:
     )
 
 
+# what a converted directory must hold before an engine is pointed at it
+CONVERTED_FILES = ("config.json", "tokenizer_config.json", "tokenizer.json", "model.safetensors")
+
+
 def converted_dir(name: str) -> Path:
-    """Where the built-in model's HF directory lives (it may not be converted yet)."""
-    return cache_dir() / "models" / f"{name}-{file_digest(gguf_path(name))[:16]}"
+    """Where the built-in model's HF directory lives (it may not be converted yet); absolute,
+    so a later change of working directory cannot point the engine elsewhere."""
+    root = cache_dir().expanduser().resolve()
+    return root / "models" / f"{name}-{file_digest(gguf_path(name))[:16]}"
 
 
 def resolve_builtin(name: str) -> tuple[Path, str]:
-    """Return (HF directory, GGUF sha256) for a built-in model, converting once."""
+    """Return (HF directory, GGUF sha256) for a built-in model, converting once.
+
+    The directory is used only when every file an engine needs is there and not empty;
+    a directory that is not (an interrupted copy, files removed by hand) is converted
+    again under the lock, and the new one replaces it atomically."""
     gguf = gguf_path(name)
     digest = file_digest(gguf)
     target = converted_dir(name)
-    if (target / "config.json").is_file():
+    if _complete(target):
         return target, digest
     target.parent.mkdir(parents=True, exist_ok=True)
     with _file_lock(target.parent / f".{target.name}.lock"):
-        if not (target / "config.json").is_file():
+        if not _complete(target):
             _convert(gguf, target)
     return target, digest
+
+
+def _complete(directory: Path) -> bool:
+    try:
+        return all(
+            (directory / f).is_file() and (directory / f).stat().st_size > 0
+            for f in CONVERTED_FILES
+        )
+    except OSError:
+        return False
 
 
 @contextlib.contextmanager
@@ -118,6 +138,12 @@ def _convert(gguf: Path, target: Path) -> None:
         model.save_pretrained(tmp)
         tokenizer = AutoTokenizer.from_pretrained(directory, gguf_file=filename)
         tokenizer.save_pretrained(tmp)
+        if not _complete(tmp):
+            raise InfraError(f"converting {gguf} did not produce {', '.join(CONVERTED_FILES)}")
+        if target.exists():  # an incomplete earlier directory: set it aside, then replace it
+            stale = target.with_name(f".{target.name}.stale-{os.getpid()}")
+            os.replace(target, stale)
+            shutil.rmtree(stale, ignore_errors=True)
         os.replace(tmp, target)
     finally:
         if tmp.exists():

@@ -46,7 +46,7 @@ class VllmEngine:
                 "(vLLM's CPU build) or the `vllm` extra (CUDA), or run `make install`"
             ) from exc
         except Exception as exc:  # vLLM raises many types on a failed load
-            raise InfraError(f"vLLM could not load {config.model}: {exc}") from exc
+            raise InfraError(f"vLLM could not load {config.model}: {_explain(exc)}") from exc
         return cls(llm, config, time.perf_counter() - start)
 
     def generate(
@@ -160,3 +160,16 @@ def _completion(out: Any) -> Completion:
         finish_reason=first.finish_reason,
         latency_s=latency,
     )
+
+
+def _explain(exc: BaseException) -> str:
+    """The error's first line and the chain of causes vLLM wrapped inside it (its generic
+    "Invalid repository ID or local directory" hides the real reason in __cause__)."""
+    parts = [str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__]
+    cause, seen = exc.__cause__ or exc.__context__, {id(exc)}
+    while cause is not None and id(cause) not in seen and len(parts) < 4:
+        seen.add(id(cause))
+        text = str(cause).strip().splitlines()
+        parts.append(f"caused by {type(cause).__name__}: {text[0] if text else ''}".rstrip(": "))
+        cause = cause.__cause__ or cause.__context__
+    return "; ".join(parts)
