@@ -29,7 +29,7 @@ def _unit(
         adapter=adapter,
         task=task,
         metrics={} if error else {"accuracy": Metric("accuracy", value, 0.04, 20)},
-        outcomes={} if error else {"s1": value},
+        outcomes={} if error else {f"s{i:02d}": value for i in range(40)},
         error=error,
     )
 
