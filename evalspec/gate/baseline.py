@@ -8,11 +8,12 @@ to ``DECIMALS`` so the file is stable and diffs well in git.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from evalspec.errors import SpecError
 from evalspec.scoring.results import UnitResult
@@ -28,7 +29,8 @@ def rounded(value: float) -> float:
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and infinities compare to nothing: a baseline holding one would decide by accident
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class BaselineMetric(_Frozen):
@@ -75,10 +77,13 @@ def baseline_from_results(
     git_sha: str | None,
     units: Sequence[UnitResult],
     perf: Mapping[str, Mapping[str, Any]] | None = None,
+    previous: Baseline | None = None,
 ) -> Baseline:
     """The baseline a run's results (and perf: unit id -> measurements) define.
 
-    Units the run did not complete are refused.
+    Units the run did not complete, and values that are not finite numbers, are
+    refused. A unit the run measured no perf for (its outputs came from the
+    response cache) keeps the perf of its entry in ``previous``.
     """
     perf = perf or {}
     entries: dict[str, BaselineUnit] = {}
@@ -90,29 +95,18 @@ def baseline_from_results(
             )
         if unit.unit_id in entries:
             raise SpecError(f"run {run_id} reports unit {unit.unit_id} twice")
-        entries[unit.unit_id] = BaselineUnit(
-            hash=unit.unit_hash,
-            model=unit.model,
-            adapter=unit.adapter,
-            task=unit.task,
-            fingerprint=dict(unit.fingerprint),
-            metrics={
-                name: BaselineMetric(
-                    value=rounded(m.value),
-                    stderr=rounded(m.stderr),
-                    n=m.n,
-                    higher_is_better=m.higher_is_better,
-                )
-                for name, m in unit.metrics.items()
-            },
-            samples={sid: rounded(score) for sid, score in unit.outcomes.items()},
-            metric_samples={
-                metric: {sid: rounded(score) for sid, score in values.items()}
-                for metric, values in unit.metric_outcomes.items()
-            },
-            clusters=dict(unit.clusters),
-            perf=_perf_entry(perf.get(unit.unit_id, {})),
-        )
+        measured = _perf_entry(run_id, unit.unit_id, perf.get(unit.unit_id, {}))
+        if not measured and previous is not None and unit.unit_id in previous.units:
+            measured = dict(previous.units[unit.unit_id].perf)
+        try:
+            entries[unit.unit_id] = _entry(unit, measured)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            key = ".".join(str(part) for part in first["loc"])
+            raise SpecError(
+                f"run {run_id} unit {unit.unit_id}: {key}: {first['msg']}; "
+                "such a result cannot become a baseline"
+            ) from None
     return Baseline(
         version=BASELINE_VERSION,
         spec=spec_name,
@@ -125,13 +119,62 @@ def baseline_from_results(
     )
 
 
-def _perf_entry(measured: Mapping[str, Any]) -> dict[str, float]:
+def unmeasured_units(
+    units: Sequence[UnitResult], perf: Mapping[str, Mapping[str, Any]] | None
+) -> list[str]:
+    """Ids of the units a run measured no perf for (all their outputs came from the cache)."""
+    perf = perf or {}
+    return [
+        unit.unit_id
+        for unit in units
+        if not any(_finite(perf.get(unit.unit_id, {}).get(m)) for m in PERF_MEASURES)
+    ]
+
+
+def _entry(unit: UnitResult, perf: dict[str, float]) -> BaselineUnit:
+    return BaselineUnit(
+        hash=unit.unit_hash,
+        model=unit.model,
+        adapter=unit.adapter,
+        task=unit.task,
+        fingerprint=dict(unit.fingerprint),
+        metrics={
+            name: BaselineMetric(
+                value=rounded(m.value),
+                stderr=rounded(m.stderr),
+                n=m.n,
+                higher_is_better=m.higher_is_better,
+            )
+            for name, m in unit.metrics.items()
+        },
+        samples={sid: rounded(score) for sid, score in unit.outcomes.items()},
+        metric_samples={
+            metric: {sid: rounded(score) for sid, score in values.items()}
+            for metric, values in unit.metric_outcomes.items()
+        },
+        clusters=dict(unit.clusters),
+        perf=perf,
+    )
+
+
+def _perf_entry(run_id: str, unit_id: str, measured: Mapping[str, Any]) -> dict[str, float]:
     """The known PERF_MEASURES of a unit, rounded; unmeasured ones are left out."""
-    return {
-        name: rounded(float(measured[name]))
-        for name in PERF_MEASURES
-        if isinstance(measured.get(name), int | float)
-    }
+    entry: dict[str, float] = {}
+    for name in PERF_MEASURES:
+        value = measured.get(name)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        if not math.isfinite(value):
+            raise SpecError(
+                f"run {run_id} unit {unit_id}: perf {name} is {value}, not a measurement; "
+                "rerun the check to measure it"
+            )
+        entry[name] = rounded(float(value))
+    return entry
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def describe_changes(old: Baseline | None, new: Baseline) -> list[str]:

@@ -185,8 +185,7 @@ def test_samples_on_one_side_only_are_counted_and_compared_as_independent_sample
     assert row.n_paired == 30 and row.test == "partially-paired-t"
     assert (
         "sample set changed: 1 sample(s) only in the baseline, 2 only in this run; the "
-        "interval compares the whole sets (30 paired, the rest as independent samples)"
-        in row.notes
+        "interval compares the whole sets (30 paired, the rest as independent samples)" in row.notes
     )
 
 
