@@ -5,11 +5,14 @@ shown for information and passes). A measure a matching rule's ``perf`` names is
 judged with the tightest tolerance among those rules: FAIL when throughput fell by more
 than ``max_drop_pct`` percent of the baseline, or latency / memory rose by
 more than ``max_rise_pct`` percent; WARN when either side did not measure it,
-or when the fingerprint (device, engine) differs and that is not allowed.
+or when the fingerprint (device, engine) differs and that is not allowed; ERROR
+when the run recorded NaN or an infinity (a broken measurement, never compared).
+A baseline cannot hold one (``read_baseline`` refuses it).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -33,18 +36,27 @@ def perf_rows(
     rows: list[PerfRow] = []
     for measure in HIGHER_IS_BETTER:
         tolerance = tolerances.get(measure)
-        current = _number(measured.get(measure))
+        raw = measured.get(measure)
+        current = _number(raw)
         baseline = entry.perf.get(measure) if entry is not None else None
         change = (current - baseline) / baseline * 100 if current is not None and baseline else None
         if tolerance is None:
             if current is None and baseline is None:
                 continue
             status, reasons = Status.PASS, list[str]()  # for information: no rule gates it
+        elif _not_finite(raw):
+            status, reasons = (
+                Status.ERROR,
+                [
+                    f"{measure} is {raw} in this run: not a measurement (the monitor failed); "
+                    "rerun the check"
+                ],
+            )
         else:
             status, reasons = _judge(
                 measure, tolerance, baseline, current, change, entry is not None
             )
-            if environment_change is not None and status is not Status.WARN:
+            if environment_change is not None and status in (Status.PASS, Status.FAIL):
                 status, reasons = (
                     Status.WARN,
                     [*reasons, f"not like-for-like: {environment_change}"],
@@ -113,6 +125,11 @@ def _judge(
 
 
 def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    """A measurement as a float; None when it is missing or not a finite number."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or _not_finite(value):
         return None
     return float(value)
+
+
+def _not_finite(value: Any) -> bool:
+    return isinstance(value, float) and not math.isfinite(value)
