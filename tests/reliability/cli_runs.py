@@ -7,6 +7,7 @@ a wrapper command (a read-only mount, a umask) or signals.
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import sys
 import traceback
@@ -25,8 +26,11 @@ class Ran:
     stderr: str
 
 
-def run_evalspec(*args: str, cwd: Path, prefix: tuple[str, ...] = ()) -> Ran:
-    """`evalspec ARGS` run in `cwd`; behind `prefix` (a wrapper command) in a subprocess."""
+def run_evalspec(
+    *args: str, cwd: Path, prefix: tuple[str, ...] = (), env: dict[str, str] | None = None
+) -> Ran:
+    """`evalspec ARGS` run in `cwd` (with `env` added to the environment); behind `prefix`
+    (a wrapper command) in a subprocess."""
     if prefix:
         proc = subprocess.run(
             [*prefix, sys.executable, "-m", "evalspec.cli", *args],
@@ -35,10 +39,11 @@ def run_evalspec(*args: str, cwd: Path, prefix: tuple[str, ...] = ()) -> Ran:
             text=True,
             timeout=60,
             stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
         )
         return Ran(proc.returncode, proc.stdout, proc.stderr)
     with contextlib.chdir(cwd):
-        result = CliRunner().invoke(cli, list(args))
+        result = CliRunner().invoke(cli, list(args), env=env)
     stderr = result.stderr
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         # what `evalspec` (main) would print: a traceback and exit 3
