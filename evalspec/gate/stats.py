@@ -113,9 +113,10 @@ def mean_difference(
     mean, then summed per cluster when samples share one (cluster-robust, G/(G-1),
     t on G-1 degrees of freedom), else per stratum (n/(n-1), Welch-Satterthwaite
     degrees of freedom). With identical sets and no clusters this is the paired
-    t-interval. The standard error is never below R/N (N ids, R the range of the
-    scores, at least 1): the standard error of N differences of which exactly one
-    moved by R, so an unchanged result still has an honest width at small N.
+    t-interval. The standard error is never below R/N, N the independent units
+    (samples, or clusters when samples share them) and R the range of the scores
+    (at least 1): the standard error of N differences of which exactly one moved
+    by R, so an unchanged result keeps an honest width when N is small.
     """
     ids = sorted(current.keys() | baseline.keys())
     if not current or not baseline:
@@ -137,7 +138,7 @@ def mean_difference(
         variance, df = _stratified(residuals, strata)
     values = [*current.values(), *baseline.values()]
     scale = max(1.0, max(values) - min(values))
-    se = max(math.sqrt(variance), scale / len(ids))
+    se = max(math.sqrt(variance), scale / groups)
     df = max(df, 1.0)
     estimate = float(contributions.sum())
     half = float(stdtrit(df, 0.5 + confidence / 2)) * se

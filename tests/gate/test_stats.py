@@ -77,6 +77,15 @@ def test_unchanged_scores_keep_an_honest_width_of_t_times_range_over_n(n: int) -
     assert got.p_value == 1.0
 
 
+def test_unchanged_clustered_scores_keep_a_width_of_t_times_range_over_clusters() -> None:
+    scores = _ids([float(i % 2) for i in range(200)])
+    clusters = {sid: f"passage-{i // 10}" for i, sid in enumerate(scores)}  # 20 clusters
+
+    got = mean_difference(scores, scores, clusters, 0.95)
+
+    assert got.high == pytest.approx(2.093024 / 20, abs=1e-6)  # t(0.975, 19) * R / 20
+
+
 def test_the_floor_scales_with_the_range_of_the_scores() -> None:
     judge = _ids([1.0 + (i % 10) for i in range(20)])  # a 1..10 judge scale: R = 9
 
