@@ -132,28 +132,31 @@ def unmeasured_units(
 
 
 def _entry(unit: UnitResult, perf: dict[str, float]) -> BaselineUnit:
-    return BaselineUnit(
-        hash=unit.unit_hash,
-        model=unit.model,
-        adapter=unit.adapter,
-        task=unit.task,
-        fingerprint=dict(unit.fingerprint),
-        metrics={
-            name: BaselineMetric(
-                value=rounded(m.value),
-                stderr=rounded(m.stderr),
-                n=m.n,
-                higher_is_better=m.higher_is_better,
-            )
-            for name, m in unit.metrics.items()
-        },
-        samples={sid: rounded(score) for sid, score in unit.outcomes.items()},
-        metric_samples={
-            metric: {sid: rounded(score) for sid, score in values.items()}
-            for metric, values in unit.metric_outcomes.items()
-        },
-        clusters=dict(unit.clusters),
-        perf=perf,
+    """The unit's baseline entry (validated from plain data, so errors name the full key)."""
+    return BaselineUnit.model_validate(
+        {
+            "hash": unit.unit_hash,
+            "model": unit.model,
+            "adapter": unit.adapter,
+            "task": unit.task,
+            "fingerprint": dict(unit.fingerprint),
+            "metrics": {
+                name: {
+                    "value": rounded(m.value),
+                    "stderr": rounded(m.stderr),
+                    "n": m.n,
+                    "higher_is_better": m.higher_is_better,
+                }
+                for name, m in unit.metrics.items()
+            },
+            "samples": {sid: rounded(score) for sid, score in unit.outcomes.items()},
+            "metric_samples": {
+                metric: {sid: rounded(score) for sid, score in values.items()}
+                for metric, values in unit.metric_outcomes.items()
+            },
+            "clusters": dict(unit.clusters),
+            "perf": perf,
+        }
     )
 
 

@@ -68,12 +68,13 @@ def test_update_refuses_to_overwrite_another_specs_baseline(workspace: Path) -> 
 
 
 @pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity"])
+@pytest.mark.parametrize(("key", "line"), [('"value": 0.275', 28), ('"tokens_per_s": 83.95', 34)])
 @pytest.mark.parametrize("command", ["check", "show"])
 def test_non_finite_baseline_values_are_exit_2_at_their_line(
-    workspace: Path, token: str, command: str
+    workspace: Path, token: str, key: str, line: int, command: str
 ) -> None:
     path = workspace / BASELINE
-    path.write_text(path.read_text().replace('"value": 0.275', f'"value": {token}', 1))
+    path.write_text(path.read_text().replace(key, f"{key.split(':')[0]}: {token}", 1))
     args = ["check", "specs/smoke.yaml", "--runs-dir", "runs"]
     if command == "show":
         args = ["baseline", "show", "specs/smoke.yaml"]
@@ -81,7 +82,7 @@ def test_non_finite_baseline_values_are_exit_2_at_their_line(
     message = error_line(run_evalspec(*args, cwd=workspace), 2)
 
     assert message.startswith(
-        f"error: {BASELINE}:28: {token} is not a number a baseline can hold; restore it "
+        f"error: {BASELINE}:{line}: {token} is not a number a baseline can hold; restore it "
         f"(`git checkout -- {BASELINE}`)"
     ), message
     assert not (workspace / "runs").exists()
