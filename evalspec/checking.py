@@ -18,14 +18,17 @@ from evalspec.gate import (
     GateResult,
     baseline_from_results,
     baseline_summary,
+    check_rules,
     describe_changes,
     evaluate,
     read_baseline,
+    spec_targets,
+    unmeasured_units,
 )
 from evalspec.plan import Plan, compile_plan
 from evalspec.report import Reports, render_reports
 from evalspec.runner import Executor, LocalExecutor, execute, interruptible
-from evalspec.spec import LoadedSpec, load_spec, load_thresholds
+from evalspec.spec import LoadedSpec, LoadedThresholds, load_located_thresholds, load_spec
 from evalspec.store import (
     ResponseCache,
     Run,
@@ -60,10 +63,10 @@ def run_check(
     its manifest says "interrupted" or "failed" and why, its results.json exists, and
     every record written so far is kept."""
     loaded = load_spec(spec_path)
-    thresholds_path, baseline_path = _gate_paths(loaded)
-    thresholds = load_thresholds(thresholds_path) if thresholds_path else None
-    baseline = read_baseline(baseline_path) if baseline_path else None
     plan = compile_plan(loaded, limit=limit)
+    rules = load_gate_rules(loaded)
+    _, baseline_path = _gate_paths(loaded)
+    baseline = read_baseline(baseline_path, loaded.spec.name) if baseline_path else None
     progress(f"{len(plan.units)} units, {plan.engine_loads} engine load(s)")
 
     cache = ResponseCache(default_cache_path()) if use_cache else None
@@ -91,10 +94,26 @@ def run_check(
     )
     run.finish(execution.results, status, perf=execution.perf, reason=reason)
 
-    result = evaluate(execution.results, thresholds, baseline, perf_dicts(execution.perf))
+    result = evaluate(
+        execution.results,
+        rules.thresholds if rules is not None else None,
+        baseline,
+        perf_dicts(execution.perf),
+        where=rules.where if rules is not None else None,
+    )
     baseline_run = baseline.provenance.run_id if baseline is not None else None
     reports = gate_reports(result, plan.spec_name, run, baseline_run, store)
     return CheckOutcome(run.run_id, run.path, reports, result.exit_code)
+
+
+def load_gate_rules(loaded: LoadedSpec) -> LoadedThresholds | None:
+    """The spec's thresholds file, each rule checked to select a metric of the spec's units."""
+    thresholds_path, _ = _gate_paths(loaded)
+    if thresholds_path is None:
+        return None
+    rules = load_located_thresholds(thresholds_path)
+    check_rules(rules.thresholds, spec_targets(loaded.spec), rules.where)
+    return rules
 
 
 def gate_reports(
@@ -152,22 +171,23 @@ def prepare_baseline(
         )
     if manifest.spec != loaded.spec.name:
         raise SpecError(f"run {run.run_id} is of spec '{manifest.spec}', not '{loaded.spec.name}'")
-    new = baseline_from_results(
-        loaded.spec.name,
-        run.run_id,
-        manifest.git_sha,
-        run.load_results(),
-        perf_dicts(run.load_perf()),
-    )
-    old = read_baseline(baseline_path)
-    return BaselineUpdate(baseline_path, run.run_id, new, describe_changes(old, new))
+    old = read_baseline(baseline_path, loaded.spec.name)
+    results, perf = run.load_results(), perf_dicts(run.load_perf())
+    new = baseline_from_results(loaded.spec.name, run.run_id, manifest.git_sha, results, perf, old)
+    kept = [
+        f"{unit_id}: perf kept from the previous baseline (this run did not measure it like "
+        "a full run: its outputs came from the response cache)"
+        for unit_id in unmeasured_units(results, perf)
+        if unit_id in new.units and new.units[unit_id].perf
+    ]
+    return BaselineUpdate(baseline_path, run.run_id, new, [*describe_changes(old, new), *kept])
 
 
 def show_baseline(spec_path: Path) -> str:
     """A readable summary of the spec's committed baseline."""
     loaded = load_spec(spec_path)
     baseline_path = _required_baseline_path(loaded)
-    baseline = read_baseline(baseline_path)
+    baseline = read_baseline(baseline_path, loaded.spec.name)
     if baseline is None:
         raise SpecError(
             f"{baseline_path}: no baseline yet; run `evalspec check {spec_path}` and "

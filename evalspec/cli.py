@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from evalspec import __version__
-from evalspec.errors import EXIT_INFRA, EvalspecError, SpecError
+from evalspec.errors import EXIT_INFRA, EXIT_INTERRUPTED, EvalspecError, SpecError
 
 if TYPE_CHECKING:
     from evalspec.report import Reports
@@ -33,8 +33,20 @@ def _user_errors(func: F) -> F:
         except EvalspecError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            _interrupted()
+        except click.Abort as exc:  # Ctrl-C at a prompt
+            if isinstance(exc.__context__, KeyboardInterrupt):
+                _interrupted()
+            raise
 
     return wrapper  # type: ignore[return-value]
+
+
+def _interrupted() -> NoReturn:
+    """Ctrl-C / SIGINT: not a verdict, so not exit 1 (a regression) but 130 (128 + SIGINT)."""
+    click.echo("\nerror: interrupted", err=True)
+    sys.exit(EXIT_INTERRUPTED)
 
 
 def _progress(quiet: bool) -> Callable[[str], None]:
@@ -67,12 +79,12 @@ def cli() -> None:
 @_user_errors
 def validate(specs: tuple[Path, ...]) -> None:
     """Validate spec files (exit 0 when all are valid, 2 otherwise)."""
-    from evalspec.spec import load_spec, load_thresholds
+    from evalspec.checking import load_gate_rules
+    from evalspec.spec import load_spec
 
     for path in specs:
         loaded = load_spec(path)
-        if loaded.spec.gate.thresholds:
-            load_thresholds(loaded.base_dir / loaded.spec.gate.thresholds)
+        load_gate_rules(loaded)
         spec = loaded.spec
         click.echo(f"ok: {path} ({len(spec.models)} models, {len(spec.tasks)} tasks)")
 
@@ -128,18 +140,17 @@ def _emit(
     report_json: Path | None,
     junit: Path | None,
 ) -> NoReturn:
-    """Write the requested report files and the GitHub step summary, print, exit."""
-    from evalspec.report import append_step_summary
+    """Write the requested report files and the GitHub step summary, print, exit.
 
-    for path, text in (
-        (report_md, reports.markdown),
-        (report_json, reports.json),
-        (junit, reports.junit),
+    The verdict's exit code wins: a report that cannot be written is a warning
+    naming its path, never a traceback or another exit code.
+    """
+    from evalspec.report import write_reports
+
+    for warning in write_reports(
+        reports, {"markdown": report_md, "json": report_json, "junit": junit}
     ):
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-    append_step_summary(reports.markdown)
+        click.echo(f"evalspec: warning: {warning}", err=True)
     click.echo(reports.markdown)
     sys.exit(exit_code)
 
@@ -339,6 +350,8 @@ def main() -> None:
     os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
     try:
         cli(standalone_mode=True)
+    except KeyboardInterrupt:
+        _interrupted()
     except Exception:
         # a bug, not a regression: exit 1 would tell CI the model got worse
         traceback.print_exc()

@@ -1,7 +1,8 @@
 """Errors meant for users, each carrying the exit code of the contract.
 
 Exit codes: 0 pass (warnings allowed), 1 regression, 2 invalid spec or usage,
-3 infrastructure failure. A traceback means a bug; these do not.
+3 infrastructure failure, 130 interrupted (Ctrl-C / SIGINT). A traceback means
+a bug; these do not.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ EXIT_PASS = 0
 EXIT_REGRESSION = 1
 EXIT_USAGE = 2
 EXIT_INFRA = 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, the shell's convention: the user stopped it
 
 
 class EvalspecError(Exception):

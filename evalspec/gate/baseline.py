@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from evalspec.errors import SpecError
 from evalspec.scoring.results import UnitResult
@@ -28,7 +28,8 @@ def rounded(value: float) -> float:
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and infinities compare to nothing: a baseline holding one would decide by accident
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class BaselineMetric(_Frozen):
@@ -75,10 +76,13 @@ def baseline_from_results(
     git_sha: str | None,
     units: Sequence[UnitResult],
     perf: Mapping[str, Mapping[str, Any]] | None = None,
+    previous: Baseline | None = None,
 ) -> Baseline:
     """The baseline a run's results (and perf: unit id -> measurements) define.
 
-    Units the run did not complete are refused.
+    Units the run did not complete, and values that are not finite numbers, are
+    refused. A unit the run did not measure like a full run (all or some of its
+    outputs came from the response cache) keeps the perf of its entry in ``previous``.
     """
     perf = perf or {}
     entries: dict[str, BaselineUnit] = {}
@@ -90,29 +94,19 @@ def baseline_from_results(
             )
         if unit.unit_id in entries:
             raise SpecError(f"run {run_id} reports unit {unit.unit_id} twice")
-        entries[unit.unit_id] = BaselineUnit(
-            hash=unit.unit_hash,
-            model=unit.model,
-            adapter=unit.adapter,
-            task=unit.task,
-            fingerprint=dict(unit.fingerprint),
-            metrics={
-                name: BaselineMetric(
-                    value=rounded(m.value),
-                    stderr=rounded(m.stderr),
-                    n=m.n,
-                    higher_is_better=m.higher_is_better,
-                )
-                for name, m in unit.metrics.items()
-            },
-            samples={sid: rounded(score) for sid, score in unit.outcomes.items()},
-            metric_samples={
-                metric: {sid: rounded(score) for sid, score in values.items()}
-                for metric, values in unit.metric_outcomes.items()
-            },
-            clusters=dict(unit.clusters),
-            perf=_perf_entry(perf.get(unit.unit_id, {})),
-        )
+        measured = perf.get(unit.unit_id, {})
+        entry_perf = {} if _from_cache(measured) else _perf_entry(measured)
+        if not entry_perf and previous is not None and unit.unit_id in previous.units:
+            entry_perf = dict(previous.units[unit.unit_id].perf)
+        try:
+            entries[unit.unit_id] = _entry(unit, entry_perf)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            key = ".".join(str(part) for part in first["loc"])
+            raise SpecError(
+                f"run {run_id} unit {unit.unit_id}: {key}: {first['msg']}; "
+                "such a result cannot become a baseline"
+            ) from None
     return Baseline(
         version=BASELINE_VERSION,
         spec=spec_name,
@@ -125,12 +119,61 @@ def baseline_from_results(
     )
 
 
+def unmeasured_units(
+    units: Sequence[UnitResult], perf: Mapping[str, Mapping[str, Any]] | None
+) -> list[str]:
+    """Ids of the units a run did not measure like a full run: all or some of their outputs
+    came from the response cache, or nothing was measured."""
+    perf = perf or {}
+    return [
+        unit.unit_id
+        for unit in units
+        if _from_cache(perf.get(unit.unit_id, {})) or not _perf_entry(perf.get(unit.unit_id, {}))
+    ]
+
+
+def _from_cache(measured: Mapping[str, Any]) -> bool:
+    """Some outputs came from the cache: throughput and latency are not a full run's."""
+    cached = measured.get("cached_outputs")
+    return bool(measured.get("cached")) or (isinstance(cached, int) and cached > 0)
+
+
+def _entry(unit: UnitResult, perf: dict[str, float]) -> BaselineUnit:
+    """The unit's baseline entry (validated from plain data, so errors name the full key)."""
+    return BaselineUnit.model_validate(
+        {
+            "hash": unit.unit_hash,
+            "model": unit.model,
+            "adapter": unit.adapter,
+            "task": unit.task,
+            "fingerprint": dict(unit.fingerprint),
+            "metrics": {
+                name: {
+                    "value": rounded(m.value),
+                    "stderr": rounded(m.stderr),
+                    "n": m.n,
+                    "higher_is_better": m.higher_is_better,
+                }
+                for name, m in unit.metrics.items()
+            },
+            "samples": {sid: rounded(score) for sid, score in unit.outcomes.items()},
+            "metric_samples": {
+                metric: {sid: rounded(score) for sid, score in values.items()}
+                for metric, values in unit.metric_outcomes.items()
+            },
+            "clusters": dict(unit.clusters),
+            "perf": perf,
+        }
+    )
+
+
 def _perf_entry(measured: Mapping[str, Any]) -> dict[str, float]:
-    """The known PERF_MEASURES of a unit, rounded; unmeasured ones are left out."""
+    """The known PERF_MEASURES of a unit, rounded; unmeasured ones are left out (run files
+    hold only finite numbers: `UnitPerf` refuses anything else)."""
     return {
-        name: rounded(float(measured[name]))
+        name: rounded(float(value))
         for name in PERF_MEASURES
-        if isinstance(measured.get(name), int | float)
+        if isinstance(value := measured.get(name), int | float) and not isinstance(value, bool)
     }
 
 

@@ -19,14 +19,14 @@ from evalspec.gate.baseline import Baseline, BaselineMetric, BaselineUnit, round
 from evalspec.gate.compare import Comparison, compare
 from evalspec.gate.fingerprint import environment_changes, fingerprint_notes, sandbox_note
 from evalspec.gate.perf import perf_rows
-from evalspec.gate.rules import Context, apply
+from evalspec.gate.rule_check import BASE_ADAPTER, RuleWhere, check_bounds, unlocated
+from evalspec.gate.rules import Context, apply, bound_notes
 from evalspec.gate.stats import holm
 from evalspec.gate.verdict import UNIT_LEVEL, GateResult, GateRow, PerfRow, Status, worst
 from evalspec.scoring.results import Metric, UnitResult
 from evalspec.spec.models import ThresholdRule, Thresholds
 
 DEFAULT_CONFIDENCE = 0.95
-BASE_ADAPTER = "-"  # what a rule's `adapter` pattern sees for a unit without adapter
 MISSING = "in baseline, missing from this run"
 NO_RULE = "no rule"
 
@@ -51,8 +51,16 @@ def evaluate(
     thresholds: Thresholds | None,
     baseline: Baseline | None,
     perf: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    where: RuleWhere | None = None,
+    incomplete: str | None = None,
 ) -> GateResult:
-    """Metric rows, perf rows (perf: unit id -> measurements) and fingerprint notes."""
+    """Metric rows, perf rows (perf: unit id -> measurements) and fingerprint notes.
+
+    ``where`` locates a thresholds rule for errors (FILE:LINE); ``incomplete`` says
+    why the run did not complete: baseline units it lacks are then ERROR rows, not WARN.
+    A `min` or `max` that meets no metric of its direction is a SpecError.
+    """
     rules = list(thresholds.rules) if thresholds is not None else []
     confidence = thresholds.confidence if thresholds is not None else DEFAULT_CONFIDENCE
     allowed = set(thresholds.allow_fingerprint_change) if thresholds is not None else set()
@@ -61,6 +69,7 @@ def evaluate(
     slots: list[GateRow | _Pending] = []
     perf_out: list[PerfRow] = []
     notes: list[str] = []
+    directions: dict[int, set[bool]] = {}
     for unit in units:
         entry = reference.get(unit.unit_id)
         if unit.error is not None:
@@ -74,11 +83,14 @@ def evaluate(
             notes.extend(fingerprint_notes(unit.unit_id, blocking, tolerated))
             change = "; ".join(blocking) or None
         for name, metric in unit.metrics.items():
-            matching = [rule for rule in rules if rule_matches(rule, unit, name)]
+            selected = [i for i, rule in enumerate(rules) if rule_matches(rule, unit, name)]
+            for i in selected:
+                directions.setdefault(i, set()).add(metric.higher_is_better)
+            matching = [rules[i] for i in selected]
             slots.append(_pending(unit, name, metric, entry, matching, change, confidence))
         if entry is not None:
             slots.extend(
-                _missing_row(entry, name, m)
+                _missing_row(entry, name, m, None)
                 for name, m in entry.metrics.items()
                 if name not in unit.metrics
             )
@@ -87,7 +99,8 @@ def evaluate(
     run_ids = {unit.unit_id for unit in units}
     for unit_id in sorted(reference.keys() - run_ids):
         entry = reference[unit_id]
-        slots.extend(_missing_row(entry, name, m) for name, m in entry.metrics.items())
+        slots.extend(_missing_row(entry, name, m, incomplete) for name, m in entry.metrics.items())
+    check_bounds(rules, directions, where or unlocated)
     family = {
         i: slot.shown.interval.p_value
         for i, slot in enumerate(slots)
@@ -170,6 +183,7 @@ def _metric_row(slot: _Pending, p_adjusted: float | None, family: int) -> GateRo
         )
         findings.extend(apply(rule, context))
     notes = [] if slot.rules else [NO_RULE]
+    notes.extend(bound_notes(slot.rules, metric.higher_is_better))
     notes.extend(_changed_notes(unit, entry))
     shown = slot.shown
     if shown is not None:
@@ -225,7 +239,10 @@ def _error_rows(unit: UnitResult, entry: BaselineUnit | None) -> list[GateRow]:
     ]
 
 
-def _missing_row(entry: BaselineUnit, name: str, reference: BaselineMetric) -> GateRow:
+def _missing_row(
+    entry: BaselineUnit, name: str, reference: BaselineMetric, incomplete: str | None
+) -> GateRow:
+    """A baseline metric the run lacks: WARN, or ERROR when the run did not complete."""
     return GateRow(
         model=entry.model,
         adapter=entry.adapter,
@@ -237,8 +254,8 @@ def _missing_row(entry: BaselineUnit, name: str, reference: BaselineMetric) -> G
         stderr=None,
         delta=None,
         n=None,
-        status=Status.WARN,
-        reasons=[MISSING],
+        status=Status.WARN if incomplete is None else Status.ERROR,
+        reasons=[MISSING if incomplete is None else f"{MISSING}: {incomplete}"],
     )
 
 

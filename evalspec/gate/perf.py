@@ -5,7 +5,9 @@ shown for information and passes). A measure a matching rule's ``perf`` names is
 judged with the tightest tolerance among those rules: FAIL when throughput fell by more
 than ``max_drop_pct`` percent of the baseline, or latency / memory rose by
 more than ``max_rise_pct`` percent; WARN when either side did not measure it,
-or when the fingerprint (device, engine) differs and that is not allowed.
+or when the fingerprint (device, engine) differs and that is not allowed; ERROR
+when the run recorded NaN or an infinity (a broken measurement, never compared).
+A baseline cannot hold one (``read_baseline`` refuses it).
 """
 
 from __future__ import annotations
@@ -45,9 +47,9 @@ def perf_rows(
             status, reasons = _judge(
                 measure, tolerance, baseline, current, change, entry is not None
             )
-            if partial is not None and status is not Status.WARN:
+            if partial is not None and status in (Status.PASS, Status.FAIL):
                 status, reasons = Status.WARN, [partial]
-            if environment_change is not None and status is not Status.WARN:
+            if environment_change is not None and status in (Status.PASS, Status.FAIL):
                 status, reasons = (
                     Status.WARN,
                     [*reasons, f"not like-for-like: {environment_change}"],
@@ -128,6 +130,7 @@ def _judge(
 
 
 def _number(value: Any) -> float | None:
+    """A measurement as a float; None when it is missing (run files hold finite numbers only)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)

@@ -1,4 +1,8 @@
-"""The decision rules of a thresholds rule on one metric: absolute floors and non-inferiority.
+"""The decision rules of a thresholds rule on one metric: absolute bounds and non-inferiority.
+
+``min`` floors a higher-is-better metric (FAIL below it), ``max`` caps a
+lower-is-better one (FAIL above it); each leaves metrics of the other
+direction alone.
 
 Non-inferiority with margin m = ``max_drop`` on the paired difference
 d = current - baseline (higher is better; mirrored when lower is better), with
@@ -42,11 +46,22 @@ class Context:
 
 def apply(rule: ThresholdRule, ctx: Context) -> list[Finding]:
     findings: list[Finding] = []
-    if rule.min is not None and ctx.current < rule.min - TOLERANCE:
+    if rule.min is not None and ctx.higher_is_better and ctx.current < rule.min - TOLERANCE:
         findings.append((Status.FAIL, f"is {ctx.current:.3f}, below min {rule.min:.3f}"))
+    if rule.max is not None and not ctx.higher_is_better and ctx.current > rule.max + TOLERANCE:
+        findings.append((Status.FAIL, f"is {ctx.current:.3f}, above max {rule.max:.3f}"))
     if rule.max_drop is not None:
         findings.append(_non_inferiority(rule.max_drop, ctx))
     return findings
+
+
+def bound_notes(rules: list[ThresholdRule], higher_is_better: bool) -> list[str]:
+    """Why a selected `min` or `max` does not apply to a metric of the other direction."""
+    if higher_is_better and any(rule.max is not None for rule in rules):
+        return ["max does not apply: it caps lower-is-better metrics"]
+    if not higher_is_better and any(rule.min is not None for rule in rules):
+        return ["min does not apply: lower is better (its floor is `max`)"]
+    return []
 
 
 def _non_inferiority(margin: float, ctx: Context) -> Finding:

@@ -1,7 +1,7 @@
-"""Paired statistics for the gate: score intervals, exact McNemar, seeded bootstraps, Holm.
+"""Paired statistics for the gate: score intervals, exact McNemar, paired t-intervals, Holm.
 
-Everything here is a pure function of its inputs (bootstraps take an explicit
-seed), so the same inputs always give the same interval and p-value.
+Everything here is a pure function of its inputs, so the same inputs always
+give the same interval and p-value.
 
 - Binary outcomes: the confidence interval of the paired difference of
   proportions is Tango's asymptotic score interval (Tango 1998), which keeps
@@ -9,8 +9,10 @@ seed), so the same inputs always give the same interval and p-value.
   sample changed (it is ±z²/(n+z²) there, not the degenerate [0, 0] of a
   Wald or bootstrap interval). The test of "no change" is exact McNemar
   (the pass->fail count among the discordant pairs is Binomial(b+c, 1/2)).
-- Continuous scores: a seeded percentile bootstrap of the mean paired
-  difference, resampling samples, or whole clusters when samples share one.
+- Everything else (continuous scores; binary outcomes when samples share
+  clusters or the two sample sets differ): a t-interval of the difference of
+  the means from its linearised variance, cluster-robust when samples share a
+  cluster, with a floor on the standard error (``mean_difference``).
 - Without per-sample pairs: a normal interval from the two standard errors.
 """
 
@@ -22,8 +24,8 @@ from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
+from scipy.special import stdtr, stdtrit
 
-BOOTSTRAP_RESAMPLES = 4000
 _BISECTIONS = 80
 
 
@@ -95,42 +97,72 @@ def paired_binary(gained: int, lost: int, n: int, confidence: float) -> Interval
     return Interval(low, high, mcnemar_exact_p(gained, lost))
 
 
-def paired_bootstrap(
-    differences: Sequence[float],
+def mean_difference(
+    current: Mapping[str, float],
+    baseline: Mapping[str, float],
+    clusters: Mapping[str, str],
     confidence: float,
-    seed: int,
-    clusters: Sequence[str] | None = None,
-    resamples: int = BOOTSTRAP_RESAMPLES,
 ) -> Interval:
-    """Percentile bootstrap of the mean paired difference; whole clusters resampled if given.
+    """t-interval of mean(current) - mean(baseline) over whole, partly paired sample sets.
 
-    The p-value of "no difference" is the two-sided bootstrap p-value
-    2 min(P*(mean <= 0), P*(mean >= 0)), with the +1 correction so it is never 0.
+    Sample ids on both sides are pairs; ids on one side only are independent
+    draws. The estimate is the difference of the two whole-set means, written as a
+    sum of one contribution per id (c/|C| - b/|B| for a pair, c/|C| or -b/|B|
+    otherwise), and its variance is the linearised variance of that sum: each of
+    the three strata (pairs, current only, baseline only) centred on its own
+    mean, then summed per cluster when samples share one (cluster-robust, G/(G-1),
+    t on G-1 degrees of freedom), else per stratum (n/(n-1), Welch-Satterthwaite
+    degrees of freedom). With identical sets and no clusters this is the paired
+    t-interval. The standard error is never below R/N, N the independent units
+    (samples, or clusters when samples share them) and R the range of the scores
+    (at least 1): the standard error of N differences of which exactly one moved
+    by R, so an unchanged result keeps an honest width when N is small.
     """
-    diffs = np.asarray(differences, dtype=np.float64)
-    if diffs.size == 0:
-        raise ValueError("a paired bootstrap needs at least one pair")
-    rng = np.random.Generator(np.random.PCG64(seed))
-    if clusters is None:
-        picks = rng.integers(0, diffs.size, size=(resamples, diffs.size))
-        means = diffs[picks].mean(axis=1)
+    ids = sorted(current.keys() | baseline.keys())
+    if not current or not baseline:
+        raise ValueError("a mean difference needs samples on both sides")
+    contributions = np.array(
+        [current.get(i, 0.0) / len(current) - baseline.get(i, 0.0) / len(baseline) for i in ids]
+    )
+    strata = np.array([(i in current) + 2 * (i in baseline) for i in ids])
+    residuals = contributions.copy()
+    for stratum in np.unique(strata):
+        inside = strata == stratum
+        residuals[inside] -= contributions[inside].mean()
+    codes, groups = _codes([clusters.get(i, f"\0{i}") for i in ids])
+    if groups < len(ids):  # some samples share a cluster
+        totals = np.bincount(codes, weights=residuals, minlength=groups)
+        variance = groups / (groups - 1) * float(np.sum(totals**2)) if groups > 1 else 0.0
+        df = float(groups - 1)
     else:
-        sums, counts = _cluster_totals(diffs, clusters)
-        picks = rng.integers(0, sums.size, size=(resamples, sums.size))
-        means = sums[picks].sum(axis=1) / counts[picks].sum(axis=1)
-    alpha = 1.0 - confidence
-    low, high = np.quantile(means, [alpha / 2, 1 - alpha / 2])
-    at_or_below = (np.count_nonzero(means <= 1e-12) + 1) / (resamples + 1)
-    at_or_above = (np.count_nonzero(means >= -1e-12) + 1) / (resamples + 1)
-    return Interval(float(low), float(high), min(1.0, 2.0 * min(at_or_below, at_or_above)))
+        variance, df = _stratified(residuals, strata)
+    values = [*current.values(), *baseline.values()]
+    scale = max(1.0, max(values) - min(values))
+    se = max(math.sqrt(variance), scale / groups)
+    df = max(df, 1.0)
+    estimate = float(contributions.sum())
+    half = float(stdtrit(df, 0.5 + confidence / 2)) * se
+    p_value = min(1.0, 2.0 * float(stdtr(df, -abs(estimate) / se)))
+    return Interval(estimate - half, estimate + half, p_value)
 
 
-def _cluster_totals(diffs: np.ndarray, clusters: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+def _codes(labels: Sequence[str]) -> tuple[np.ndarray, int]:
     index: dict[str, int] = {}
-    codes = np.array([index.setdefault(c, len(index)) for c in clusters], dtype=np.int64)
-    sums = np.bincount(codes, weights=diffs, minlength=len(index))
-    counts = np.bincount(codes, minlength=len(index)).astype(np.float64)
-    return sums, counts
+    codes = np.array([index.setdefault(label, len(index)) for label in labels], dtype=np.int64)
+    return codes, len(index)
+
+
+def _stratified(residuals: np.ndarray, strata: np.ndarray) -> tuple[float, float]:
+    """Variance of the sum (each stratum with its n/(n-1)) and its Satterthwaite df."""
+    parts: list[tuple[float, int]] = []
+    for stratum in np.unique(strata):
+        inside = residuals[strata == stratum]
+        if inside.size > 1:
+            parts.append((inside.size / (inside.size - 1) * float(np.sum(inside**2)), inside.size))
+    variance = sum(v for v, _ in parts)
+    denominator = sum(v * v / (n - 1) for v, n in parts)
+    df = variance**2 / denominator if denominator > 0 else float(residuals.size - 1)
+    return variance, df
 
 
 def unpaired_normal(delta: float, stderr_a: float, stderr_b: float, confidence: float) -> Interval:

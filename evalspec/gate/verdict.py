@@ -4,7 +4,7 @@ A GateRow's statistics fields (all optional, None when there was no baseline
 comparison): ``ci_low``/``ci_high``, the confidence interval of current -
 baseline at ``confidence``; ``p_value``, the Holm-adjusted p-value of "no
 change" over all comparisons of the check; ``test`` ("mcnemar-exact",
-"paired-bootstrap", "cluster-bootstrap", "unpaired-normal"); ``n_paired``,
+"paired-t", "cluster-robust-t", "partially-paired-t", "unpaired-normal"); ``n_paired``,
 the samples on both sides; ``flips``: sample ids that changed, "pass_to_fail"
 and "fail_to_pass" for binary outcomes, "worse" and "better" (by more than
 0.5) for continuous scores.
@@ -58,7 +58,7 @@ class GateRow:
     confidence: float | None = None
     p_value: float | None = None  # Holm-adjusted, of "no change"
     test: str | None = (
-        None  # mcnemar-exact | paired-bootstrap | cluster-bootstrap | unpaired-normal
+        None  # mcnemar-exact | paired-t | cluster-robust-t | partially-paired-t | unpaired-normal
     )
     n_paired: int | None = None
     flips: dict[str, list[str]] = field(default_factory=dict)

@@ -1,8 +1,11 @@
 """Flipped samples for the report: which samples went pass → fail or fail → pass, with excerpts.
 
-The gate names the flipped sample ids per row (``GateRow.flips``); the excerpts
-come from run records (`Record`s, as the run store reads them), so this module
-never reads a run directory itself.
+The gate names the flipped sample ids per row (``GateRow.flips``): pass → fail
+and fail → pass for binary outcomes, worse / better (by more than
+``FLIP_THRESHOLD``) for continuous scores such as judge ratings, IFEval's
+instruction-level values or pass@k over n samples. The excerpts come from run
+records (`Record`s, as the run store reads them), so this module never reads a
+run directory itself.
 """
 
 from __future__ import annotations
@@ -16,7 +19,11 @@ from evalspec.store import Record
 
 PASS_TO_FAIL = "pass_to_fail"
 FAIL_TO_PASS = "fail_to_pass"
-DIRECTIONS = (PASS_TO_FAIL, FAIL_TO_PASS)
+WORSE = "worse"
+BETTER = "better"
+# report order: what got worse first
+DIRECTIONS = (PASS_TO_FAIL, WORSE, FAIL_TO_PASS, BETTER)
+WORSE_DIRECTIONS = frozenset({PASS_TO_FAIL, WORSE})
 PER_UNIT = 5  # excerpts shown per unit and direction; the rest are counted
 EXCERPT_CHARS = 600
 
@@ -38,7 +45,7 @@ class FlipGroup:
     """One unit's flips in one direction: up to PER_UNIT excerpts and the total count."""
 
     unit_id: str
-    direction: str  # PASS_TO_FAIL | FAIL_TO_PASS
+    direction: str  # one of DIRECTIONS
     total: int
     samples: list[SampleExcerpt] = field(default_factory=list)
 
@@ -61,7 +68,7 @@ def collect_flips(
     baseline_records: Iterable[Record] | None = None,
     per_unit: int = PER_UNIT,
 ) -> list[FlipGroup]:
-    """Flip groups per unit in row order, pass → fail first; each sample id appears once per unit.
+    """Flip groups per unit in row order, worse first; each sample id appears once per unit.
 
     ``baseline_records`` is None when the baseline run's directory is not available:
     the excerpts then carry only the candidate side.

@@ -11,8 +11,18 @@ import jinja2
 
 import evalspec
 from evalspec.gate import GateResult, GateRow
+from evalspec.gate.compare import FLIP_THRESHOLD
 from evalspec.gate.verdict import PerfRow
-from evalspec.report.flips import PASS_TO_FAIL, FlipGroup, SampleExcerpt, excerpt
+from evalspec.report.flips import (
+    BETTER,
+    FAIL_TO_PASS,
+    PASS_TO_FAIL,
+    WORSE,
+    WORSE_DIRECTIONS,
+    FlipGroup,
+    SampleExcerpt,
+    excerpt,
+)
 from evalspec.report.format import (
     MARKS,
     NONE,
@@ -102,12 +112,20 @@ def _metric_row(row: GateRow) -> dict[str, str]:
     }
 
 
+_FLIP_TEXT = {
+    PASS_TO_FAIL: "passed in the baseline and fail now",
+    FAIL_TO_PASS: "failed in the baseline and pass now",
+    WORSE: f"scored more than {FLIP_THRESHOLD:g} below the baseline",
+    BETTER: f"scored more than {FLIP_THRESHOLD:g} above the baseline",
+}
+
+
 def _flip_group(group: FlipGroup) -> dict[str, Any]:
-    worse = group.direction == PASS_TO_FAIL
+    worse = group.direction in WORSE_DIRECTIONS
     plural = "" if group.total == 1 else "s"
     summary = (
         f"{'❌' if worse else '✅'} {group.unit_id}: {group.total} sample{plural} "
-        f"{'passed in the baseline and fail' if worse else 'failed in the baseline and pass'} now"
+        f"{_FLIP_TEXT[group.direction]}"
     )
     return {
         "summary": summary,

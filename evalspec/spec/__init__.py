@@ -1,6 +1,13 @@
 """Spec v1: pydantic models, loading with file:line errors, include resolution, JSON Schema."""
 
-from evalspec.spec.loader import LoadedSpec, load_catalog, load_spec, load_thresholds
+from evalspec.spec.loader import (
+    LoadedSpec,
+    LoadedThresholds,
+    load_catalog,
+    load_located_thresholds,
+    load_spec,
+    load_thresholds,
+)
 from evalspec.spec.models import (
     AdapterSpec,
     DatasetSpec,
@@ -25,6 +32,7 @@ __all__ = [
     "GateSpec",
     "GenerationSpec",
     "LoadedSpec",
+    "LoadedThresholds",
     "ModelCatalog",
     "ModelSpec",
     "PromptSpec",
@@ -36,6 +44,7 @@ __all__ = [
     "Thresholds",
     "json_schema",
     "load_catalog",
+    "load_located_thresholds",
     "load_spec",
     "load_thresholds",
 ]

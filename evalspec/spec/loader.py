@@ -85,9 +85,27 @@ def load_spec(path: PathArg) -> LoadedSpec:
     )
 
 
+@dataclass(frozen=True)
+class LoadedThresholds:
+    """A validated thresholds file and where its fields sit (for errors found later)."""
+
+    thresholds: Thresholds
+    _doc: Document = field(repr=False, compare=False)
+
+    def where(self, *loc: str | int) -> str:
+        """`FILE:LINE` of a field path such as ("rules", 2, "task")."""
+        return self._doc.where(*loc)
+
+
 def load_thresholds(path: PathArg) -> Thresholds:
     """Load and validate a thresholds file."""
-    return _validate(Thresholds, _parse(Path(path), os.fspath(path)))
+    return load_located_thresholds(path).thresholds
+
+
+def load_located_thresholds(path: PathArg) -> LoadedThresholds:
+    """Load and validate a thresholds file, keeping the line of every field."""
+    doc = _parse(Path(path), os.fspath(path))
+    return LoadedThresholds(_validate(Thresholds, doc), doc)
 
 
 def load_catalog(path: PathArg) -> ModelCatalog:

@@ -529,18 +529,19 @@ class ModelCatalog(Strict):
 
 
 Confidence = Annotated[float, Field(gt=0.5, lt=1.0)]
+Finite = Annotated[float, Field(allow_inf_nan=False)]  # `.nan` or `.inf` never decides a gate
 
 
 class DropLimit(Strict):
     """A higher-is-better measurement may fall at most this many percent below the baseline."""
 
-    max_drop_pct: float = Field(gt=0.0, description="Largest allowed drop, percent of baseline.")
+    max_drop_pct: Finite = Field(gt=0.0, description="Largest allowed drop, percent of baseline.")
 
 
 class RiseLimit(Strict):
     """A lower-is-better measurement may rise at most this many percent above the baseline."""
 
-    max_rise_pct: float = Field(gt=0.0, description="Largest allowed rise, percent of baseline.")
+    max_rise_pct: Finite = Field(gt=0.0, description="Largest allowed rise, percent of baseline.")
 
 
 class PerfLimits(Strict):
@@ -560,11 +561,16 @@ class ThresholdRule(Strict):
     adapter: str = "*"
     task: str = "*"
     metric: str = "*"
-    min: float | None = Field(
+    min: Finite | None = Field(
         None,
-        description="Absolute floor: FAIL when the metric is below min (max for lower-is-better).",
+        description="Absolute floor of a higher-is-better metric: FAIL when it is below min.",
     )
-    max_drop: float | None = Field(
+    max: Finite | None = Field(
+        None,
+        description="Absolute ceiling of a lower-is-better metric (a loss, a latency): FAIL "
+        "when it is above max.",
+    )
+    max_drop: Finite | None = Field(
         None,
         ge=0.0,
         description="Non-inferiority margin against the baseline (absolute): PASS when the "
@@ -580,8 +586,8 @@ class ThresholdRule(Strict):
 
     @model_validator(mode="after")
     def _has_a_bound(self) -> ThresholdRule:
-        if self.min is None and self.max_drop is None and self.perf is None:
-            raise ValueError("a rule needs `min`, `max_drop`, `perf` or a combination")
+        if self.min is None and self.max is None and self.max_drop is None and self.perf is None:
+            raise ValueError("a rule needs `min`, `max`, `max_drop`, `perf` or a combination")
         if self.perf is not None and self.metric != "*":
             raise ValueError("`perf` limits apply to whole units; leave `metric` at '*'")
         return self

@@ -71,7 +71,10 @@ def read_model(path: Path, model: type[M], upgrade: Callable[[Any], Any] = lambd
     try:
         return model.model_validate(upgrade(data))
     except ValidationError as exc:
-        raise SpecError(f"{path}: {_first_problem(exc)}") from exc
+        raise SpecError(
+            f"{path}: {_first_problem(exc)}; the file is damaged or was edited by hand: "
+            "rerun the check that made it"
+        ) from exc
 
 
 class Run:

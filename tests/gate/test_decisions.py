@@ -174,7 +174,7 @@ def test_readme_worked_example_200_pairs_12_lost_8_gained_margin_0_05_is_inconcl
     assert len(row.flips["pass_to_fail"]) == 12 and len(row.flips["fail_to_pass"]) == 8
 
 
-def test_samples_on_one_side_only_are_counted_and_left_out_of_the_pair() -> None:
+def test_samples_on_one_side_only_are_counted_and_compared_as_independent_samples() -> None:
     before, after = _pairs(30, both=20, lost=0, gained=0)
     before["old-1"] = 1.0
     after["new-1"] = 0.0
@@ -182,10 +182,10 @@ def test_samples_on_one_side_only_are_counted_and_left_out_of_the_pair() -> None
 
     row = _only(_gate(_unit(before), _unit(after), _rules(max_drop=0.2)))
 
-    assert row.n_paired == 30
+    assert row.n_paired == 30 and row.test == "partially-paired-t"
     assert (
-        "1 sample(s) only in the baseline, 2 only in this run: left out of the paired test"
-        in row.notes
+        "sample set changed: 1 sample(s) only in the baseline, 2 only in this run; the "
+        "interval compares the whole sets (30 paired, the rest as independent samples)" in row.notes
     )
 
 
@@ -205,7 +205,7 @@ def test_without_baseline_samples_the_comparison_is_unpaired_and_says_so() -> No
     assert row.status is Status.PASS  # 0 ± 1.96 * sqrt(2) * 0.0492: wider than paired
 
 
-def test_continuous_scores_use_the_paired_bootstrap_and_clusters_the_cluster_bootstrap() -> None:
+def test_continuous_scores_use_the_paired_t_and_clusters_the_cluster_robust_t() -> None:
     before = {f"s{i:02d}": (i % 7) / 7 for i in range(40)}
     after = {sid: max(0.0, v - 0.6) if i < 3 else v for i, (sid, v) in enumerate(before.items())}
     clusters = {sid: f"passage-{i // 4}" for i, sid in enumerate(before)}
@@ -217,7 +217,7 @@ def test_continuous_scores_use_the_paired_bootstrap_and_clusters_the_cluster_boo
         )
     )
 
-    assert plain.test == "paired-bootstrap" and grouped.test == "cluster-bootstrap"
+    assert plain.test == "paired-t" and grouped.test == "cluster-robust-t"
     assert plain.flips == {"worse": [], "better": []}
     assert grouped.ci_low is not None and plain.ci_low is not None
     assert plain.delta == grouped.delta

@@ -19,7 +19,10 @@ def _unit(
     higher_is_better: bool = True,
     unit_hash: str = "h" * 64,
     error: str | None = None,
+    samples: int = 20,
+    stderr: float = 0.05,
 ) -> UnitResult:
+    """`samples` samples all scoring `value` (none: the gate compares the standard errors)."""
     name = model if adapter is None else f"{model}+{adapter}"
     return UnitResult(
         unit_id=f"{name}/{task}",
@@ -29,8 +32,8 @@ def _unit(
         task=task,
         metrics={}
         if error
-        else {metric: Metric(metric, value, 0.05, 20, higher_is_better=higher_is_better)},
-        outcomes={} if error else {"s1": value},
+        else {metric: Metric(metric, value, stderr, 20, higher_is_better=higher_is_better)},
+        outcomes={} if error else {f"s{i:02d}": value for i in range(samples)},
         error=error,
     )
 
@@ -53,12 +56,14 @@ def test_identical_results_against_their_own_baseline_pass() -> None:
     ]
     baseline = baseline_from_results("smoke", "R1", None, units)
     thresholds = Thresholds(
-        version=1, rules=[ThresholdRule(max_drop=0.0), ThresholdRule(task="arith", min=0.3)]
+        version=1, rules=[ThresholdRule(max_drop=0.15), ThresholdRule(task="arith", min=0.3)]
     )
 
     result = evaluate(units, thresholds, baseline)
 
+    # 20 unchanged samples: the interval is ±t(19) / 20 = ±0.105, within the margin
     assert [row.status for row in result.rows] == [Status.PASS] * 4
+    assert [(row.ci_low, row.ci_high) for row in result.rows] == [(-0.104651, 0.104651)] * 4
     assert all(row.delta == 0.0 for row in result.rows)
     assert result.status is Status.PASS
     assert result.exit_code == 0
@@ -75,16 +80,18 @@ def test_drop_beyond_max_drop_fails_with_reason_and_exit_1() -> None:
     assert row.current == 0.2
     assert row.delta == -0.25
     assert row.reasons == [
-        "dropped 0.250 (0.450 → 0.200): the 95% CI of the change [-0.250, -0.250] "
+        "dropped 0.250 (0.450 → 0.200): the 95% CI of the change [-0.355, -0.145] "
         "lies entirely below -0.100 (max_drop 0.100)"
     ]
     assert result.exit_code == 1
 
 
 def test_drop_exactly_at_max_drop_passes_despite_float_error() -> None:
-    baseline = baseline_from_results("smoke", "R1", None, [_unit(value=0.45)])
+    # no per-sample values and no standard error: a zero-width interval at -0.1
+    old, new = _unit(value=0.45, samples=0, stderr=0.0), _unit(value=0.35, samples=0, stderr=0.0)
+    baseline = baseline_from_results("smoke", "R1", None, [old])
 
-    row = _only(evaluate([_unit(value=0.35)], _rules(max_drop=0.1), baseline))
+    row = _only(evaluate([new], _rules(max_drop=0.1), baseline))
 
     assert row.status is Status.PASS
     assert row.reasons == []
@@ -108,7 +115,7 @@ def test_lower_is_better_metric_fails_when_it_rises() -> None:
 
     assert worse.status is Status.FAIL
     assert worse.reasons == [
-        "rose 0.500 (1.000 → 1.500): the 95% CI of the change [+0.500, +0.500] "
+        "rose 0.500 (1.000 → 1.500): the 95% CI of the change [+0.395, +0.605] "
         "lies entirely above +0.200 (max_drop 0.200) (lower is better)"
     ]
     assert better.status is Status.PASS
@@ -200,7 +207,7 @@ def test_regression_outranks_error_for_exit_code_and_status() -> None:
 def test_baseline_unit_missing_from_run_is_a_warning_row_not_dropped() -> None:
     baseline = baseline_from_results("smoke", "R1", None, [_unit("arith"), _unit("code", 0.3)])
 
-    result = evaluate([_unit("arith")], _rules(max_drop=0.1), baseline)
+    result = evaluate([_unit("arith")], _rules(max_drop=0.15), baseline)
 
     assert [(r.task, r.status) for r in result.rows] == [
         ("arith", Status.PASS),
@@ -216,7 +223,7 @@ def test_baseline_unit_missing_from_run_is_a_warning_row_not_dropped() -> None:
 def test_changed_hash_is_a_note_not_a_warning() -> None:
     baseline = baseline_from_results("smoke", "R1", None, [_unit(unit_hash="a" * 64)])
 
-    row = _only(evaluate([_unit(unit_hash="b" * 64)], _rules(max_drop=0.1), baseline))
+    row = _only(evaluate([_unit(unit_hash="b" * 64)], _rules(max_drop=0.15), baseline))
 
     assert row.status is Status.PASS
     assert row.config_changed is True
@@ -241,7 +248,7 @@ def test_adapter_units_are_compared_with_their_own_baseline_entry() -> None:
     )
 
     result = evaluate(
-        [_unit(value=0.9), _unit(value=0.5, adapter="sql-v3")], _rules(max_drop=0.0), baseline
+        [_unit(value=0.9), _unit(value=0.5, adapter="sql-v3")], _rules(max_drop=0.15), baseline
     )
 
     assert [(r.unit_id, r.baseline, r.status) for r in result.rows] == [

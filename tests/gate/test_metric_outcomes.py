@@ -17,7 +17,7 @@ from evalspec.gate import (
     read_baseline,
     write_baseline,
 )
-from evalspec.gate.compare import BOOTSTRAP, MCNEMAR
+from evalspec.gate.compare import MCNEMAR, PAIRED_T
 from evalspec.scoring.results import Metric, UnitResult
 from evalspec.spec.models import ThresholdRule, Thresholds
 
@@ -105,7 +105,7 @@ def test_regression_in_the_first_metric_only_fails_that_metric() -> None:
     assert rows["acc_norm"].flips == {"pass_to_fail": [], "fail_to_pass": []}
 
 
-def test_continuous_metric_outcomes_are_bootstrapped_on_their_own_values() -> None:
+def test_continuous_metric_outcomes_are_compared_on_their_own_values() -> None:
     mc2 = {sid: round(0.2 + 0.015 * i, 6) for i, sid in enumerate(IDS)}
     baseline = baseline_from_results(
         "mc", "R1", None, [_unit(BASE_ACC, BASE_NORM, extra={"mc2": mc2})]
@@ -115,7 +115,7 @@ def test_continuous_metric_outcomes_are_bootstrapped_on_their_own_values() -> No
     rows = _rows(evaluate([current], MAX_DROP, baseline))
 
     assert rows["mc2"].status is Status.PASS
-    assert rows["mc2"].test == BOOTSTRAP
+    assert rows["mc2"].test == PAIRED_T
     assert rows["mc2"].n_paired == N
     assert rows["mc2"].delta == 0.0
     assert {row.status for row in rows.values()} == {Status.PASS}

@@ -1,4 +1,4 @@
-"""Simulated size and power of the gate (benchmarks/gate_power.py, fewer trials for continuous).
+"""Simulated size and power of the gate (benchmarks/gate_power.py; fewer trials where slower).
 
 Tolerances: a measured rate over T seeded trials may exceed its true rate by
 three binomial standard errors, 3 sqrt(r (1 - r) / T) (0.0146 for r = 0.05,
@@ -51,7 +51,7 @@ def test_a_true_drop_of_twice_the_margin_fails_90_percent_of_2000_trials_at_n_50
     assert power.rates(power.DROP, 2000)[Status.FAIL] >= 0.90
 
 
-def test_continuous_scores_keep_size_and_power_with_the_bootstrap(power: ModuleType) -> None:
+def test_continuous_scores_keep_size_and_power_with_the_paired_t(power: ModuleType) -> None:
     trials = 150
     half = power.ALPHA / 2
     no_change = power.rates(power.NO_CHANGE_CONTINUOUS, trials)
@@ -61,3 +61,28 @@ def test_continuous_scores_keep_size_and_power_with_the_bootstrap(power: ModuleT
     assert no_change[Status.FAIL] <= power.ALPHA + power.binomial_slack(power.ALPHA, trials)
     assert at_margin[Status.PASS] <= half + power.binomial_slack(half, trials)
     assert drop[Status.FAIL] >= 0.90
+
+
+def test_clusters_that_move_together_keep_wrong_verdicts_at_the_margin_near_alpha(
+    power: ModuleType,
+) -> None:
+    trials = 600
+    half = power.ALPHA / 2
+    clustered = power.rates(power.AT_MARGIN_CLUSTERED, trials)
+    withheld = power.rates(power.AT_MARGIN_CLUSTERS_WITHHELD, trials)
+
+    assert clustered[Status.PASS] <= half + power.binomial_slack(half, trials)
+    assert clustered[Status.FAIL] <= half + power.binomial_slack(half, trials)
+    # the same data tested per sample (exact McNemar) is wrong far more often
+    assert withheld[Status.FAIL] > 0.05 and withheld[Status.PASS] > 0.05
+
+
+def test_changed_sample_sets_keep_size_at_no_change_and_at_the_margin(power: ModuleType) -> None:
+    trials = 600
+    half = power.ALPHA / 2
+    no_change = power.rates(power.NO_CHANGE_CHURN, trials)
+    at_margin = power.rates(power.AT_MARGIN_CHURN, trials)
+
+    assert no_change[Status.FAIL] <= power.ALPHA + power.binomial_slack(power.ALPHA, trials)
+    assert at_margin[Status.PASS] <= half + power.binomial_slack(half, trials)
+    assert at_margin[Status.FAIL] <= half + power.binomial_slack(half, trials)

@@ -1,4 +1,4 @@
-"""The gate's statistics: exact McNemar, Tango's interval, seeded bootstraps, Holm, unpaired."""
+"""The gate's statistics: exact McNemar, Tango's interval, mean-difference t-intervals, Holm."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from evalspec.gate.stats import (
     holm,
     mcnemar_exact_p,
-    paired_bootstrap,
+    mean_difference,
     tango_interval,
     unpaired_normal,
     z_value,
@@ -47,31 +47,94 @@ def test_higher_confidence_gives_a_wider_interval() -> None:
     assert wide[0] < narrow[0] and wide[1] > narrow[1]
 
 
-def test_bootstrap_is_fixed_by_its_seed() -> None:
-    diffs = [((i * 7) % 11 - 5) / 10 for i in range(60)]
-
-    first = paired_bootstrap(diffs, 0.95, seed=1)
-
-    assert paired_bootstrap(diffs, 0.95, seed=1) == first
-    assert paired_bootstrap(diffs, 0.95, seed=2) != first
+def _ids(values: list[float], prefix: str = "s") -> dict[str, float]:
+    return {f"{prefix}{i:03d}": v for i, v in enumerate(values)}
 
 
-def test_bootstrap_of_constant_differences_is_that_constant_with_a_small_p() -> None:
-    interval = paired_bootstrap([-0.25] * 10, 0.95, seed=0, resamples=999)
+def test_same_sets_without_clusters_give_the_paired_t_interval() -> None:
+    before = [0.5] * 16
+    diffs = [0.4, -0.3, 0.1, 0.0, -0.5, 0.2, -0.1, 0.3, 0.5, -0.2, 0.1, 0.0, -0.4, 0.3, 0.2, -0.1]
+    after = [b + d for b, d in zip(before, diffs, strict=True)]
+    mean = sum(diffs) / 16
+    se = (sum((d - mean) ** 2 for d in diffs) / 15) ** 0.5 / 4
+    half = 2.131450 * se  # t(0.975, 15)
 
-    assert (interval.low, interval.high) == (-0.25, -0.25)
-    assert interval.p_value == pytest.approx(2 / 1000)
+    got = mean_difference(_ids(after), _ids(before), {}, 0.95)
+
+    assert se > 1 / 16  # above the floor
+    assert (got.low, got.high) == pytest.approx((mean - half, mean + half), abs=1e-6)
+    assert got.p_value == pytest.approx(0.6692, abs=1e-3)  # the paired t-test, 15 df
 
 
-def test_cluster_bootstrap_widens_the_interval_when_clustered_samples_move_together() -> None:
-    cluster_means = [((c * 5) % 9 - 4) / 10 for c in range(20)]
-    diffs = [m for m in cluster_means for _ in range(10)]
-    clusters = [f"c{c}" for c in range(20) for _ in range(10)]
+@pytest.mark.parametrize("n", [10, 20, 200])
+def test_unchanged_scores_keep_an_honest_width_of_t_times_range_over_n(n: int) -> None:
+    scores = _ids([(i % 5) / 4 for i in range(n)])
 
-    naive = paired_bootstrap(diffs, 0.95, seed=3)
-    grouped = paired_bootstrap(diffs, 0.95, seed=3, clusters=clusters)
+    got = mean_difference(scores, scores, {}, 0.95)
 
-    assert grouped.high - grouped.low > 2.5 * (naive.high - naive.low)
+    half = {10: 2.262157, 20: 2.093024, 200: 1.971957}[n] / n  # t(0.975, n - 1) * R / n
+    assert (got.low, got.high) == pytest.approx((-half, half), abs=1e-6)
+    assert got.p_value == 1.0
+
+
+def test_unchanged_clustered_scores_keep_a_width_of_t_times_range_over_clusters() -> None:
+    scores = _ids([float(i % 2) for i in range(200)])
+    clusters = {sid: f"passage-{i // 10}" for i, sid in enumerate(scores)}  # 20 clusters
+
+    got = mean_difference(scores, scores, clusters, 0.95)
+
+    assert got.high == pytest.approx(2.093024 / 20, abs=1e-6)  # t(0.975, 19) * R / 20
+
+
+def test_the_floor_scales_with_the_range_of_the_scores() -> None:
+    judge = _ids([1.0 + (i % 10) for i in range(20)])  # a 1..10 judge scale: R = 9
+
+    got = mean_difference(judge, judge, {}, 0.95)
+
+    assert got.high == pytest.approx(2.093024 * 9 / 20, abs=1e-6)
+
+
+def test_clusters_moving_together_widen_the_interval_to_cluster_level() -> None:
+    # 8 passages of 25 questions; every question of 2 passages goes pass -> fail
+    before = _ids([1.0] * 200)
+    after = _ids([0.0] * 50 + [1.0] * 150)
+    clusters = {sid: f"passage-{i // 25}" for i, sid in enumerate(before)}
+
+    naive = mean_difference(after, before, {}, 0.95)
+    grouped = mean_difference(after, before, clusters, 0.95)
+
+    assert naive.p_value < 1e-6
+    assert grouped.low < -0.25 < grouped.high < 0.2  # the estimate, honestly uncertain
+    assert 0.1 < grouped.p_value < 0.3  # t on 7 df: not significant at 8 clusters
+
+
+def test_sample_ids_on_one_side_count_as_independent_samples() -> None:
+    # baseline 1.0 on 200 ids; the candidate passes the 100 shared and fails 100 new ones
+    baseline = _ids([1.0] * 200)
+    current = {**_ids([1.0] * 100), **_ids([0.0] * 100, prefix="new")}
+
+    got = mean_difference(current, baseline, {}, 0.95)
+
+    assert got.low < got.high < -0.45  # 0.500 - 1.000, not the 0.000 of the shared ids
+    assert got.p_value < 1e-6
+
+
+def test_partly_paired_interval_lies_between_paired_and_unpaired_widths() -> None:
+    before = _ids([((i * 7) % 11) / 10 for i in range(80)])
+    after = {sid: min(1.0, b + ((i * 3) % 5 - 2) / 20) for i, (sid, b) in enumerate(before.items())}
+    ids = list(before)
+
+    def width(current_ids: list[str], baseline_ids: list[str]) -> float:
+        got = mean_difference(
+            {i: after[i] for i in current_ids}, {i: before[i] for i in baseline_ids}, {}, 0.95
+        )
+        return got.high - got.low
+
+    paired = width(ids[:40], ids[:40])
+    partly = width(ids[:40], ids[20:60])  # 20 shared
+    unpaired = width(ids[:40], ids[40:80])
+
+    assert paired < partly < unpaired
 
 
 def test_holm_adjusts_step_down_and_keeps_keys() -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from report_runs import UNIT, outcomes, write_run
+from report_runs import UNIT, outcomes, unit_result, write_run
 
+from evalspec.diffing import run_diff
 from evalspec.gate import GateResult, GateRow, Status
 from evalspec.report import collect_flips, render_markdown, render_reports
 from evalspec.report.flips import PER_UNIT
@@ -130,3 +131,24 @@ def test_intervals_p_values_and_the_test_name_are_shown() -> None:
     assert "| 0.750 | 0.250 ± 0.100 | -0.500 | [-0.800, -0.200] | 0.031 | ❌ FAIL |" in text
     assert "interval and p-value from mcnemar-exact" in text
     assert "**Flipped samples**" not in text
+
+
+def test_continuous_flips_reach_the_markdown_report(tmp_path: Path) -> None:
+    """Judge ratings, IFEval instruction values, pass@k over n: moves of more than 0.5."""
+    old = {f"s{i}": 8.0 for i in range(8)}
+    new = {**old, "s1": 3.0, "s2": 9.0}
+    a = write_run(tmp_path, old, "OLD", units=[unit_result(old, metric="judge_score")])
+    b = write_run(tmp_path, new, "NEW", units=[unit_result(new, metric="judge_score")])
+
+    text = run_diff(str(a.path), str(b.path), runs_dir=tmp_path).reports.markdown
+
+    worse, better = _sections(text)
+    assert "<summary>❌ smol/arith: 1 sample scored more than 0.5 below the baseline</summary>" in (
+        worse
+    )
+    assert "<summary>✅ smol/arith: 1 sample scored more than 0.5 above the baseline</summary>" in (
+        better
+    )
+    assert "Baseline output:\n\n```\nOLD s1\n```" in worse
+    assert "Candidate output:\n\n```\nNEW s1\n```" in worse
+    assert "NEW s2" in better and "NEW s1" not in better

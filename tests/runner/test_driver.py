@@ -214,6 +214,10 @@ def test_a_partly_cached_unit_says_its_perf_is_partial_and_is_not_judged_on_it(
     report = json.loads(outcome.reports.json)
     row = next(r for r in report["perf_rows"] if r["measure"] == "tokens_per_s")
     assert row["status"] == "WARN" and "partly cached" in " ".join(row["reasons"])
+    before = update.baseline.units["fake/a"].perf
+    again = prepare_baseline(spec, run_id=outcome.run_id, runs_dir=workdir / "runs")
+    assert again.baseline.units["fake/a"].perf == before  # small-batch figures never recorded
+    assert any("perf kept from the previous baseline" in line for line in again.changes)
 
 
 def test_sigterm_marks_the_run_interrupted_and_keeps_what_was_generated(

@@ -251,7 +251,7 @@ def test_error_names_the_relative_path_as_given(write: Write) -> None:
 def test_thresholds_rule_without_bound_is_reported_at_the_rule(write: Write) -> None:
     path = write("th.yaml", "version: 1\nrules:\n  - {min: 0.5}\n  - task: t\n    metric: m\n")
     assert error_of(load_thresholds, path) == (
-        "th.yaml:4: rules[1]: a rule needs `min`, `max_drop`, `perf` or a combination"
+        "th.yaml:4: rules[1]: a rule needs `min`, `max`, `max_drop`, `perf` or a combination"
     )
 
 
