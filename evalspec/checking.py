@@ -7,7 +7,7 @@ objects; the CLI prints them and maps them to exit codes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from evalspec.gate import (
     spec_targets,
     unmeasured_units,
 )
+from evalspec.history import record_check
 from evalspec.plan import Plan, compile_plan
 from evalspec.report import Reports, render_reports
 from evalspec.runner import Executor, LocalExecutor, execute, interruptible
@@ -46,6 +47,7 @@ class CheckOutcome:
     run_dir: Path
     reports: Reports
     exit_code: int
+    warnings: list[str] = field(default_factory=list)  # e.g. not recorded in the history
 
 
 def run_check(
@@ -56,8 +58,10 @@ def run_check(
     progress: Callable[[str], None] = lambda _: None,
     executor: Executor | None = None,
     use_cache: bool = True,
+    history: Path | None = None,
 ) -> CheckOutcome:
-    """use_cache=False neither reads nor writes the response cache.
+    """use_cache=False neither reads nor writes the response cache. Every gated run is
+    recorded in the history index (`history`, else $EVALSPEC_HISTORY or the default).
 
     A run that is interrupted (SIGINT, SIGTERM) or fails on the way is still finished:
     its manifest says "interrupted" or "failed" and why, its results.json exists, and
@@ -103,7 +107,8 @@ def run_check(
     )
     baseline_run = baseline.provenance.run_id if baseline is not None else None
     reports = gate_reports(result, plan.spec_name, run, baseline_run, store)
-    return CheckOutcome(run.run_id, run.path, reports, result.exit_code)
+    warnings = record_check(run, result, reports, baseline_run, history)
+    return CheckOutcome(run.run_id, run.path, reports, result.exit_code, warnings)
 
 
 def load_gate_rules(loaded: LoadedSpec) -> LoadedThresholds | None:

@@ -15,12 +15,15 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from evalspec import __version__
-from evalspec.errors import EXIT_INFRA, EXIT_INTERRUPTED, EvalspecError, SpecError
+from evalspec.errors import EXIT_INFRA, EXIT_INTERRUPTED, EXIT_USAGE, EvalspecError, SpecError
 
 if TYPE_CHECKING:
     from evalspec.report import Reports
 
 F = TypeVar("F", bound=Callable[..., Any])
+DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
+# the export formats (evalspec.export.FORMATS, named here so `--help` imports nothing heavy)
+EXPORT_FORMATS = ["csv", "parquet", "jsonl", "prometheus", "mlflow"]
 
 
 def _user_errors(func: F) -> F:
@@ -62,6 +65,12 @@ runs_dir_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Where run directories live (default: $EVALSPEC_RUNS_DIR or ./runs).",
+)
+history_option = click.option(
+    "--history",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="History index (default: $EVALSPEC_HISTORY, else history.sqlite in the cache dir).",
 )
 limit_option = click.option(
     "--limit", type=click.IntRange(min=1), default=None, help="Samples per task (overrides mode)."
@@ -166,6 +175,7 @@ def _emit(
 @click.option(
     "--no-cache", is_flag=True, help="Neither read nor write the response cache; generate all."
 )
+@history_option
 @_user_errors
 def check(
     spec_path: Path,
@@ -176,6 +186,7 @@ def check(
     junit: Path | None,
     quiet: bool,
     no_cache: bool,
+    history: Path | None,
 ) -> None:
     """Run a spec, gate it against thresholds and baseline, print the verdict table.
 
@@ -191,7 +202,10 @@ def check(
         runs_dir=runs_dir,
         progress=_progress(quiet),
         use_cache=not no_cache,
+        history=history,
     )
+    for warning in outcome.warnings:
+        click.echo(f"evalspec: warning: {warning}", err=True)
     _emit(outcome.reports, outcome.exit_code, report_md, report_json, junit)
 
 
@@ -343,6 +357,148 @@ def cache_prune(days: float | None, everything: bool) -> None:
         deleted = responses.prune(None if everything else days)
         left = responses.info().entries
     click.echo(f"deleted {deleted} entries, {left} left")
+
+
+class _DefaultCommandGroup(click.Group):
+    """A group whose first argument, when it names no subcommand, goes to `default`."""
+
+    default = "show"
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = [self.default, *args]
+        return super().parse_args(ctx, args)
+
+
+@cli.group(cls=_DefaultCommandGroup)
+def history() -> None:
+    """Every check over time: `history SPEC` (a table or --chart), `history import DIR...`."""
+
+
+@history.command("show")
+@click.argument("spec_ref", metavar="SPEC")
+@click.option("--model", "models", multiple=True, help="Model (or model+adapter) glob; repeatable.")
+@click.option("--task", "tasks", multiple=True, help="Task glob; repeatable.")
+@click.option("--metric", "metrics", multiple=True, help="Metric glob; repeatable.")
+@click.option(
+    "--last", type=click.IntRange(min=0), default=20, show_default=True, help="Runs; 0: all."
+)
+@click.option("--since", type=click.DateTime(DATE_FORMATS), default=None, help="UTC date[time].")
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also draw the trend to FILE.png or FILE.svg.",
+)
+@history_option
+@_user_errors
+def history_show(
+    spec_ref: str,
+    models: tuple[str, ...],
+    tasks: tuple[str, ...],
+    metrics: tuple[str, ...],
+    last: int,
+    since: datetime | None,
+    chart: Path | None,
+    history: Path | None,
+) -> None:
+    """The metrics of SPEC's last runs (SPEC: a spec file or a spec name), oldest first."""
+    from rich.console import Console
+
+    from evalspec.history import HistoryQuery, default_history_path, show_history, spec_name
+
+    query = HistoryQuery(spec_name(spec_ref), models, tasks, metrics, last or None, since)
+    view = show_history(query, history or default_history_path(), chart)
+    if not view.rows:
+        click.echo(
+            f"no runs of spec '{query.spec}' match in {view.path} "
+            f"({view.indexed} of its runs indexed)",
+            err=True,
+        )
+        return
+    Console(width=None if sys.stdout.isatty() else 160).print(view.table)
+    if view.chart is not None:
+        click.echo(f"chart: {view.chart.path} ({len(view.chart.series)} series)", err=True)
+
+
+@history.command("import")
+@click.argument("dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@history_option
+@_user_errors
+def history_import(dirs: tuple[Path, ...], history: Path | None) -> None:
+    """Index run directories (or folders of them, e.g. CI artifacts); idempotent.
+
+    Exit 2 when a run directory could not be read (the others are indexed)."""
+    from evalspec.history import default_history_path, import_runs
+
+    summary = import_runs(dirs, history or default_history_path())
+    for line in summary.skipped:
+        click.echo(f"skipped {line}", err=True)
+    for line in summary.damaged:
+        click.echo(f"error: {line}", err=True)
+    click.echo(
+        f"{summary.path}: {len(summary.indexed)} run(s) indexed, "
+        f"{len(summary.already)} already there, {len(summary.skipped)} not finished, "
+        f"{len(summary.damaged)} unreadable"
+    )
+    if summary.damaged:
+        sys.exit(EXIT_USAGE)
+
+
+@cli.command()
+@click.argument("run", metavar="RUN", required=False)
+@click.option(
+    "--history",
+    "history",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Export the history index instead of one run (FILE, else the default index).",
+)
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), required=True)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to FILE (default: standard output; parquet needs a file).",
+)
+@click.option("--samples", is_flag=True, help="One row per sample (csv, parquet, jsonl).")
+@click.option("--pushgateway", metavar="URL", default=None, help="Prometheus: push there.")
+@click.option("--tracking-uri", default=None, help="MLflow (default: $MLFLOW_TRACKING_URI).")
+@click.option("--experiment", default=None, help="MLflow experiment (default: evalspec/SPEC).")
+@click.option("--spec", default=None, help="With --history: only this spec's runs.")
+@click.option("--since", type=click.DateTime(DATE_FORMATS), default=None, help="With --history.")
+@runs_dir_option
+@_user_errors
+def export(
+    run: str | None,
+    history: str | None,
+    fmt: str,
+    output: Path | None,
+    samples: bool,
+    pushgateway: str | None,
+    tracking_uri: str | None,
+    experiment: str | None,
+    spec: str | None,
+    since: datetime | None,
+    runs_dir: Path | None,
+) -> None:
+    """Export RUN (a run id or directory) or the history (--history [FILE]) in a format:
+    csv, parquet, jsonl (one row per run, unit and metric), prometheus, mlflow."""
+    from evalspec.export import ExportOptions, ExportSource, run_export
+    from evalspec.history import default_history_path
+
+    index = None if history is None else Path(history) if history else default_history_path()
+    done = run_export(
+        ExportSource(run, index, runs_dir, spec, since),
+        fmt,
+        ExportOptions(output, samples, pushgateway, tracking_uri, experiment),
+    )
+    if done.text is not None:
+        click.echo(done.text, nl=False)
+    click.echo(f"evalspec: {done.message}", err=True)
 
 
 def main() -> None:

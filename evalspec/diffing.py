@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from evalspec.errors import InfraError, SpecError
+from evalspec.errors import InfraError
 from evalspec.gate import baseline_from_results, check_rules, evaluate, result_targets
 from evalspec.report import Reports, render_reports
 from evalspec.scoring.results import UnitResult
 from evalspec.spec import LoadedThresholds, load_located_thresholds, load_spec
 from evalspec.store import Run, RunStore, default_runs_dir, perf_dicts
-from evalspec.store.run import MANIFEST
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,7 @@ def run_diff(
     and one without any result is an infrastructure error.
     """
     store = RunStore(runs_dir or default_runs_dir())
-    baseline_run, candidate_run = _find(store, run_a), _find(store, run_b)
+    baseline_run, candidate_run = store.find(run_a), store.find(run_b)
     baseline_manifest = baseline_run.manifest
     spec_name = candidate_run.manifest.spec
     baseline = baseline_from_results(
@@ -99,15 +98,6 @@ def _candidate_units(run: Run) -> tuple[list[UnitResult], str | None]:
             "see its log, fix the failure and rerun the check"
         )
     return units, f"run {run.run_id} failed before this unit finished"
-
-
-def _find(store: RunStore, ref: str) -> Run:
-    path = Path(ref)
-    if (path / MANIFEST).is_file():
-        return Run(path)
-    if len(path.parts) > 1:
-        raise SpecError(f"{ref}: not a run directory (no {MANIFEST})")
-    return store.get(ref)
 
 
 def _spec_thresholds(run: Run) -> Path | None:

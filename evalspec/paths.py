@@ -65,6 +65,11 @@ def tree_digest(root: Path) -> str:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
+    """Write a text file (UTF-8) so that readers see the old or the new content, never a mix."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write a file so that readers see the old or the new content, never a mix.
 
     The file keeps its mode; a new file gets the mode a plain open() would give
@@ -77,8 +82,8 @@ def atomic_write_text(path: Path, text: str) -> None:
         mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fchmod(handle.fileno(), mode)
             os.fsync(handle.fileno())

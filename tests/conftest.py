@@ -1,4 +1,5 @@
-"""Shared fixtures: repo paths, an isolated response cache, copies of the example specs."""
+"""Shared fixtures: repo paths, an isolated response cache and history index, copies of the
+example specs."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from evalspec.history.index import HISTORY_ENV
 from evalspec.store.cache import RESPONSE_CACHE_ENV
 
 REPO = Path(__file__).resolve().parents[1]
@@ -32,6 +34,19 @@ def _session_response_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterato
         os.environ.pop(RESPONSE_CACHE_ENV, None)
     else:
         os.environ[RESPONSE_CACHE_ENV] = before
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Checks run by tests are recorded in a history index of the session, never the user's."""
+    path = tmp_path_factory.mktemp("history") / "history.sqlite"
+    before = os.environ.get(HISTORY_ENV)
+    os.environ[HISTORY_ENV] = str(path)
+    yield path
+    if before is None:
+        os.environ.pop(HISTORY_ENV, None)
+    else:
+        os.environ[HISTORY_ENV] = before
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,12 +37,13 @@ from typing import Any
 from evalspec.engines import Completion
 from evalspec.errors import InfraError
 from evalspec.paths import cache_dir
+from evalspec.store.sqlite import Migration, db_path, has_table, transaction, unknown_migrations
+from evalspec.store.sqlite import migrate as sqlite_migrate
 
 RESPONSE_CACHE_ENV = "EVALSPEC_RESPONSE_CACHE"
 REBUILD_HINT = "run `evalspec cache prune --all` to rebuild it, or pass --no-cache"
 _QUERY_CHUNK = 500  # keys per SELECT (SQLite's default variable limit is far above)
 
-Migration = Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
 
 
@@ -137,7 +138,7 @@ class ResponseCache:
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
-            fresh = not _has_table(self._db, "_migrations")
+            fresh = not has_table(self._db, "_migrations")
             applied = migrate(self._db)
             self.upgraded = [] if fresh else applied
         except sqlite3.Error as exc:
@@ -203,7 +204,7 @@ class ResponseCache:
         if not rows:
             return
         try:
-            with _transaction(self._db):
+            with transaction(self._db):
                 self._db.executemany(
                     "INSERT OR REPLACE INTO completions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
                 )
@@ -223,7 +224,7 @@ class ResponseCache:
 
     def prune(self, older_than_days: float | None) -> int:
         """Delete entries created more than older_than_days ago (None: all); the count deleted."""
-        with _transaction(self._db):
+        with transaction(self._db):
             if older_than_days is None:
                 deleted = self._db.execute("DELETE FROM completions").rowcount
             else:
@@ -248,31 +249,14 @@ def migrate(db: sqlite3.Connection) -> list[str]:
 
     A database that records a migration this evalspec does not know was written by a
     newer one: InfraError, nothing changed."""
-    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at REAL)")
-    known = {name for name, _ in MIGRATIONS}
-    unknown = sorted(
-        name for (name,) in db.execute("SELECT name FROM _migrations") if name not in known
-    )
+    unknown = unknown_migrations(db, MIGRATIONS)
     if unknown:
         raise InfraError(
             f"response cache {db_path(db)} was written by a newer evalspec (schema "
             f"{', '.join(unknown)}); upgrade evalspec, or set ${RESPONSE_CACHE_ENV} to "
             "another file"
         )
-    applied = []
-    for name, func in MIGRATIONS:
-        with _transaction(db):  # checked inside: two processes may open a new cache at once
-            if db.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchone():
-                continue
-            func(db)
-            db.execute("INSERT INTO _migrations VALUES (?, ?)", (name, time.time()))
-        applied.append(name)
-    return applied
-
-
-def db_path(db: sqlite3.Connection) -> str:
-    row = db.execute("PRAGMA database_list").fetchone()
-    return str(row[2]) if row else "(memory)"
+    return sqlite_migrate(db, MIGRATIONS)
 
 
 def _entry(row: tuple[Any, ...]) -> CachedResponse | None:
@@ -303,38 +287,6 @@ def _is_count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-def _has_table(db: sqlite3.Connection, name: str) -> bool:
-    row = db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,))
-    return row.fetchone() is not None
-
-
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-class _transaction:
-    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error (the connection runs in autocommit)."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: object, *exc: object) -> None:
-        if exc_type is None:
-            try:
-                self._db.execute("COMMIT")
-                return
-            except sqlite3.Error:
-                self._rollback()
-                raise
-        self._rollback()
-
-    def _rollback(self) -> None:
-        if self._db.in_transaction:
-            try:
-                self._db.execute("ROLLBACK")
-            except sqlite3.Error:
-                return  # the error that got us here is the one to report

@@ -34,6 +34,7 @@ class _File(BaseModel):
 
 class GitInfo(_File):
     sha: str
+    branch: str | None = None  # None: a detached HEAD outside CI, or an older manifest
     dirty: bool | None = None
 
 

@@ -73,6 +73,15 @@ class RunStore:
             )
         return Run(path)
 
+    def find(self, ref: str) -> Run:
+        """A run by reference: the path of a run directory, or a run id in this store."""
+        path = Path(ref)
+        if (path / MANIFEST).is_file():
+            return Run(path)
+        if len(path.parts) > 1:
+            raise SpecError(f"{ref}: not a run directory (no {MANIFEST})")
+        return self.get(ref)
+
     def list(self, spec_name: str | None = None) -> list[Run]:
         """Runs oldest first, optionally only those of one spec; stray directories are skipped."""
         found: list[tuple[str, str, Run]] = []

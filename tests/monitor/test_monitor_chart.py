@@ -1,4 +1,4 @@
-"""monitor.svg: a well-formed SVG with one line per series and a marker per unit."""
+"""monitor.svg: drawn by the shared chart module, one line per series and a marker per unit."""
 
 from __future__ import annotations
 
@@ -26,27 +26,46 @@ def _gpu(used: float) -> dict[str, Any]:
     }
 
 
+def _groups(root: ET.Element, prefix: str) -> list[ET.Element]:
+    return [g for g in root.iter(f"{SVG}g") if g.get("id", "").startswith(prefix)]
+
+
 def test_gpu_chart_has_four_series_and_unit_markers(tmp_path: Path) -> None:
     ticks = [
         _tick(0, "load:m", [_gpu(100)]),
         _tick(1, "a", [_gpu(600)]),
         _tick(2, "b", [_gpu(900)]),
     ]
-    assert write_chart(ticks, tmp_path / CHART_FILE)
+    info = write_chart(ticks, tmp_path / CHART_FILE)
+
+    assert info is not None and info.markers == ["load:m", "a", "b"]
     root = ET.fromstring((tmp_path / CHART_FILE).read_text())
-    assert len(root.findall(f"{SVG}polyline")) == 4
-    texts = [t.text for t in root.iter(f"{SVG}text")]
-    assert {"load:m", "a", "b", "GPU util %", "GPU memory % of total", "CPU %"} <= set(texts)
+    series = _groups(root, "series-")
+    assert len(series) == 4
+    assert all(len(g.findall(f".//{SVG}path")) >= 1 for g in series)  # each one drawn line
+    assert len(_groups(root, "marker-")) == 3
+    texts = {t.text for t in root.iter(f"{SVG}text")}
+    assert {"load:m", "a", "b", "GPU util %", "GPU memory % of total", "CPU %"} <= texts
 
 
 def test_without_gpu_only_host_series(tmp_path: Path) -> None:
     ticks = [_tick(0, "a", []), _tick(1, "a", [])]
-    assert write_chart(ticks, tmp_path / CHART_FILE)
+    info = write_chart(ticks, tmp_path / CHART_FILE)
+
+    assert info is not None and info.series == ["CPU %", "RSS (100% = 501 MiB)"]
     root = ET.fromstring((tmp_path / CHART_FILE).read_text())
-    assert len(root.findall(f"{SVG}polyline")) == 2
+    assert len(_groups(root, "series-")) == 2
     assert not any("GPU" in (t.text or "") for t in root.iter(f"{SVG}text"))
 
 
 def test_fewer_than_two_ticks_write_nothing(tmp_path: Path) -> None:
-    assert not write_chart([_tick(0, "a", [])], tmp_path / CHART_FILE)
+    assert write_chart([_tick(0, "a", [])], tmp_path / CHART_FILE) is None
     assert not (tmp_path / CHART_FILE).exists()
+
+
+def test_the_same_ticks_give_the_same_file(tmp_path: Path) -> None:
+    ticks = [_tick(0, "a", []), _tick(1, "b", []), _tick(2, "b", [])]
+    write_chart(ticks, tmp_path / "one.svg")
+    write_chart(ticks, tmp_path / "two.svg")
+
+    assert (tmp_path / "one.svg").read_bytes() == (tmp_path / "two.svg").read_bytes()

@@ -42,8 +42,26 @@ def test_git_sha_and_dirty_flag_of_a_repository(tmp_path: Path) -> None:
     (tmp_path / "spec.yaml").write_text("version: 2\n")
     dirty = collect_environment(tmp_path)
 
-    assert clean["git"] == {"sha": sha, "dirty": False}
-    assert dirty["git"] == {"sha": sha, "dirty": True}
+    branch = _git(tmp_path, "symbolic-ref", "--short", "HEAD")
+    assert clean["git"] == {"sha": sha, "branch": branch, "dirty": False}
+    assert dirty["git"] == {"sha": sha, "branch": branch, "dirty": True}
+
+
+@needs_git
+def test_detached_head_takes_the_branch_ci_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "commit", "-q", "--allow-empty", "-m", "first")
+    _git(tmp_path, "checkout", "-q", "--detach")
+    monkeypatch.delenv("GITHUB_HEAD_REF", raising=False)
+    monkeypatch.delenv("GITHUB_REF_NAME", raising=False)
+    assert collect_environment(tmp_path)["git"]["branch"] is None
+
+    monkeypatch.setenv("GITHUB_REF_NAME", "main")
+    assert collect_environment(tmp_path)["git"]["branch"] == "main"
+    monkeypatch.setenv("GITHUB_HEAD_REF", "feature/x")  # a pull request's source branch
+    assert collect_environment(tmp_path)["git"]["branch"] == "feature/x"
 
 
 def test_outside_a_repository_git_fields_are_none(
