@@ -14,8 +14,10 @@ Needs the ``mlflow`` extra (``mlflow-skinny`` is enough for a remote server).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -43,13 +45,15 @@ def export_mlflow(entries: Sequence[RunEntry], options: ExportOptions) -> Export
     client = MlflowClient(tracking_uri=uri)
     created, present, missing = 0, 0, []
     try:
-        for entry in entries:
-            experiment = _experiment(client, options.experiment or f"evalspec/{entry.spec}")
-            if _existing(client, experiment, entry.run_id):
-                present += 1
-                continue
-            missing.extend(_log_run(client, experiment, entry))
-            created += 1
+        # MLflow prints "View run ..." links to stdout: they go with our messages, to stderr
+        with contextlib.redirect_stdout(sys.stderr):
+            for entry in entries:
+                experiment = _experiment(client, options.experiment or f"evalspec/{entry.spec}")
+                if _existing(client, experiment, entry.run_id):
+                    present += 1
+                    continue
+                missing.extend(_log_run(client, experiment, entry))
+                created += 1
     except Exception as exc:  # MLflow raises its own, requests' and urllib3's errors
         if isinstance(exc, InfraError):
             raise
