@@ -25,7 +25,7 @@ from evalspec.gate import (
     spec_targets,
     unmeasured_units,
 )
-from evalspec.history import record_check
+from evalspec.history.recording import record_check
 from evalspec.plan import Plan, compile_plan
 from evalspec.report import Reports, render_reports
 from evalspec.runner import Executor, LocalExecutor, execute, interruptible

@@ -429,7 +429,8 @@ def history_import(dirs: tuple[Path, ...], history: Path | None) -> None:
     """Index run directories (or folders of them, e.g. CI artifacts); idempotent.
 
     Exit 2 when a run directory could not be read (the others are indexed)."""
-    from evalspec.history import default_history_path, import_runs
+    from evalspec.history import default_history_path
+    from evalspec.history.importing import import_runs
 
     summary = import_runs(dirs, history or default_history_path())
     for line in summary.skipped:

@@ -4,6 +4,7 @@ history and export tests read back (fast: no model, real files and SQLite)."""
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from runner.fake_engine import FakeEngines
 from evalspec.checking import CheckOutcome, prepare_baseline, run_check
 from evalspec.gate import write_baseline
 from evalspec.runner import LocalExecutor
+from evalspec.store.cache import RESPONSE_CACHE_ENV
 
 MODEL = {"id": "fake", "source": "builtin:smollm2-135m-instruct"}
 
@@ -71,13 +73,24 @@ def write_spec(workdir: Path, name: str = "hist", floor: float = 0.0) -> Path:
 
 
 def record_two_checks(workdir: Path) -> Recorded:
-    """A passing check, its run made the baseline, then a check against a floor of 0.9."""
+    """A passing check, its run made the baseline, then a check against a floor of 0.9.
+
+    A response cache of their own: the first check generates (and measures perf) whatever
+    other tests of the session generated; the second takes every output from the cache."""
     spec = write_spec(workdir)
     runs, history = workdir / "runs", workdir / "history.sqlite"
     executor = LocalExecutor(FakeEngines().pool())
-    first = run_check(spec, runs_dir=runs, executor=executor, history=history)
-    update = prepare_baseline(spec, run_id=first.run_id, runs_dir=runs)
-    write_baseline(update.path, update.baseline)
-    write_spec(workdir, floor=0.9)
-    second = run_check(spec, runs_dir=runs, executor=executor, history=history)
+    before = os.environ.get(RESPONSE_CACHE_ENV)
+    os.environ[RESPONSE_CACHE_ENV] = str(workdir / "responses.sqlite")
+    try:
+        first = run_check(spec, runs_dir=runs, executor=executor, history=history)
+        update = prepare_baseline(spec, run_id=first.run_id, runs_dir=runs)
+        write_baseline(update.path, update.baseline)
+        write_spec(workdir, floor=0.9)
+        second = run_check(spec, runs_dir=runs, executor=executor, history=history)
+    finally:
+        if before is None:
+            os.environ.pop(RESPONSE_CACHE_ENV, None)
+        else:
+            os.environ[RESPONSE_CACHE_ENV] = before
     return Recorded(workdir, spec, runs, history, [first, second])

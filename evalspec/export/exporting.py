@@ -15,10 +15,9 @@ from pathlib import Path
 
 from evalspec.errors import SpecError
 from evalspec.export.base import ExportDone, Exporter, ExportOptions
-from evalspec.history import HistoryIndex, RunEntry, entry_from_run
+from evalspec.history import HistoryIndex, RunEntry, load_entries
+from evalspec.history.building import entry_from_run, kept_verdicts
 from evalspec.history.entries import IMPORT
-from evalspec.history.load import load_entries
-from evalspec.history.recording import kept_verdicts
 from evalspec.store import RunStore, default_runs_dir
 
 FORMATS: dict[str, str] = {

@@ -1,17 +1,19 @@
 """Run history: every check indexed in SQLite, queried as a table or a trend chart, imported.
 
-Public API: record_check (the `check` hook), import_runs, show_history and spec_name,
-HistoryIndex and default_history_path, HistoryQuery, query_history, RunEntry and
-entry_from_run, load_entries. The schema is in history/schema.py.
+Public API (what reading commands need, light to import): HistoryIndex,
+default_history_path, HISTORY_ENV, HistoryQuery, HistoryRow, query_history, show_history,
+spec_name, the entry types (RunEntry ...) and load_entries. What reads run directories and
+the gate's types is imported from its module, so `evalspec history` never loads them:
+`history.recording.record_check` (the `check` hook), `history.importing.import_runs`,
+`history.building.entry_from_run`. The schema is in history/schema.py.
 """
 
 from __future__ import annotations
 
-from evalspec.history.entries import RunEntry, entry_from_run
-from evalspec.history.importing import ImportSummary, import_runs
+from evalspec.history.entries import MetricEntry, PerfVerdict, RunEntry, SampleEntry, UnitEntry
 from evalspec.history.index import HISTORY_ENV, HistoryIndex, default_history_path
+from evalspec.history.load import load_entries
 from evalspec.history.query import HistoryQuery, HistoryRow, query_history
-from evalspec.history.recording import record_check
 from evalspec.history.view import HistoryView, show_history, spec_name
 
 __all__ = [
@@ -20,13 +22,14 @@ __all__ = [
     "HistoryQuery",
     "HistoryRow",
     "HistoryView",
-    "ImportSummary",
+    "MetricEntry",
+    "PerfVerdict",
     "RunEntry",
+    "SampleEntry",
+    "UnitEntry",
     "default_history_path",
-    "entry_from_run",
-    "import_runs",
+    "load_entries",
     "query_history",
-    "record_check",
     "show_history",
     "spec_name",
 ]

@@ -3,8 +3,9 @@
 Each DIR is a run directory or a directory searched for run directories (any depth).
 Idempotent: a run already in the index (by run id) is left as it is, so importing the
 same artifact twice, or a run this machine's `check` already recorded, changes nothing.
+The new runs go in in one transaction: an import is indexed whole or not at all.
 Only finished checks are indexed (status complete or failed); their verdicts are the
-ones the check kept in ``report.json`` (none for runs that kept none: see entries.py).
+ones the check kept in ``report.json`` (none for runs that kept none: see building.py).
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from evalspec.errors import SpecError
-from evalspec.history.entries import IMPORT, entry_from_run
+from evalspec.history.building import entry_from_run, kept_verdicts
+from evalspec.history.entries import IMPORT, RunEntry
 from evalspec.history.index import HistoryIndex
-from evalspec.history.recording import kept_verdicts
 from evalspec.store import Run
 from evalspec.store.run import MANIFEST
 
@@ -36,6 +37,7 @@ def import_runs(dirs: Sequence[Path], history: Path) -> ImportSummary:
     """Index every finished run under `dirs`; SpecError when a DIR is not a directory."""
     found = find_run_dirs(dirs)
     summary = ImportSummary(history)
+    entries: list[RunEntry] = []
     with HistoryIndex(history) as index:
         for run_dir in found:
             run = Run(run_dir)
@@ -50,14 +52,11 @@ def import_runs(dirs: Sequence[Path], history: Path) -> ImportSummary:
                     )
                     continue
                 gate, baseline_run = kept_verdicts(run, manifest.run_id)
-                entry = entry_from_run(run, gate, baseline_run, source=IMPORT)
+                entries.append(entry_from_run(run, gate, baseline_run, source=IMPORT))
             except SpecError as exc:
                 summary.damaged.append(str(exc))
-                continue
-            if index.add(entry):
-                summary.indexed.append(entry.run_id)
-            else:
-                summary.already.append(entry.run_id)
+        summary.indexed = index.add_many(entries)
+        summary.already.extend(e.run_id for e in entries if e.run_id not in summary.indexed)
     return summary
 
 

@@ -20,8 +20,8 @@ from typing import Any
 from evalspec.errors import InfraError, SpecError
 from evalspec.history.entries import PERF_COLUMNS, RunEntry, fingerprint_text
 from evalspec.history.schema import MIGRATIONS
+from evalspec.migrations import migrate, transaction, unknown_migrations
 from evalspec.paths import cache_dir
-from evalspec.store.sqlite import migrate, transaction, unknown_migrations
 
 HISTORY_ENV = "EVALSPEC_HISTORY"
 FILE_NAME = "history.sqlite"
@@ -116,19 +116,29 @@ class HistoryIndex:
         return bool(self.select("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)))
 
     def add(self, entry: RunEntry) -> bool:
-        """Index a run in one transaction; False (nothing written) when its id is indexed."""
+        """Index a run; False (nothing written) when its id is indexed already."""
+        return bool(self.add_many([entry]))
+
+    def add_many(self, entries: Sequence[RunEntry]) -> list[str]:
+        """Index runs in one transaction (all or none); the ids of those not indexed before."""
+        added: list[str] = []
         try:
             with transaction(self._db):
-                if self._db.execute(
-                    "SELECT 1 FROM runs WHERE run_id = ?", (entry.run_id,)
-                ).fetchone():
-                    return False
-                self._insert(entry)
+                for entry in entries:
+                    if (
+                        entry.run_id in added
+                        or self._db.execute(
+                            "SELECT 1 FROM runs WHERE run_id = ?", (entry.run_id,)
+                        ).fetchone()
+                    ):
+                        continue
+                    self._insert(entry)
+                    added.append(entry.run_id)
         except sqlite3.Error as exc:
             raise InfraError(
                 f"history index {self.path} cannot be written ({exc}); {MOVE_HINT}"
             ) from exc
-        return True
+        return added
 
     def _insert(self, e: RunEntry) -> None:
         db, run = self._db, e.run_id

@@ -8,19 +8,16 @@ Neither may change the check's verdict: every problem comes back as a warning li
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from evalspec.errors import EvalspecError, SpecError
+from evalspec.errors import EvalspecError
 from evalspec.gate import GateResult
-from evalspec.history.entries import CHECK, entry_from_run
+from evalspec.history.building import REPORT_JSON, REPORT_MD, entry_from_run
+from evalspec.history.entries import CHECK
 from evalspec.history.index import HistoryIndex, default_history_path
 from evalspec.paths import atomic_write_text
 from evalspec.report import Reports
 from evalspec.store import Run
-
-REPORT_JSON = "report.json"
-REPORT_MD = "report.md"
 
 
 def record_check(
@@ -46,21 +43,3 @@ def record_check(
     except EvalspecError as exc:
         warnings.append(f"this check is not in the history index: {exc}")
     return warnings
-
-
-def kept_verdicts(run: Run, run_id: str) -> tuple[GateResult | None, str | None]:
-    """The gate result and baseline run id a check kept in the run directory (None, None
-    when it kept none); SpecError naming the file when it is damaged or of another run."""
-    path = run.path / REPORT_JSON
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None, None
-    except (OSError, ValueError) as exc:
-        raise SpecError(f"{path}: not a readable JSON report ({exc})") from exc
-    if not isinstance(data, dict) or data.get("run_id") != run_id:
-        raise SpecError(f"{path}: not the report of run {run_id}")
-    try:
-        return GateResult.from_dict(data), data.get("baseline_run_id")
-    except (KeyError, TypeError, ValueError) as exc:
-        raise SpecError(f"{path}: a damaged report ({type(exc).__name__}: {exc})") from exc

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from evalspec.store.sqlite import Migration
+from evalspec.migrations import Migration
 
 MIGRATIONS: list[tuple[str, Migration]] = []
 

@@ -1,4 +1,7 @@
-"""The terminal table of `evalspec history`: one row per (run, unit, metric), runs in sections."""
+"""The terminal table of `evalspec history`: one row per (run, unit, metric), runs in sections.
+
+A run is named by its id (its directory; it starts with the UTC time it started), its
+commit (``*``: uncommitted changes) and branch."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ VERDICT_STYLES = {"PASS": "green", "WARN": "yellow", "FAIL": "bold red", "ERROR"
 def history_table(rows: Sequence[HistoryRow], title: str) -> Table:
     table = Table(title=title, title_justify="left", header_style="bold")
     for name, justify in (
-        ("started (UTC)", "left"),
+        ("run", "left"),
         ("commit", "left"),
         ("branch", "left"),
         ("model", "left"),
@@ -32,7 +35,7 @@ def history_table(rows: Sequence[HistoryRow], title: str) -> Table:
         first = i == 0 or rows[i - 1].run_id != row.run_id
         last = i == len(rows) - 1 or rows[i + 1].run_id != row.run_id
         table.add_row(
-            row.started.strftime("%Y-%m-%d %H:%M") if first else "",
+            row.run_id if first else "",
             _commit(row) if first else "",
             (row.git_branch or NONE) if first else "",
             row.model_label,

@@ -14,20 +14,17 @@ from evalspec.history.query import HistoryQuery, HistoryRow, indexed_runs, query
 from evalspec.history.table import history_table
 from evalspec.history.trend import trend_chart
 
+TABLE_RUNS = 100  # the table shows at most the latest 100 runs; a chart draws every run
+
 
 @dataclass(frozen=True)
 class HistoryView:
     spec: str
     path: Path  # the history index
-    rows: list[HistoryRow]
-    table: Table
+    rows: list[HistoryRow]  # every row the query selected, oldest first
+    table: Table  # the rows of the latest TABLE_RUNS runs
     indexed: int  # runs of the spec in the index
     chart: ChartInfo | None = None
-
-    @property
-    def shown(self) -> int:
-        """Runs in the table."""
-        return len({row.run_id for row in self.rows})
 
 
 def show_history(query: HistoryQuery, history: Path, chart: Path | None = None) -> HistoryView:
@@ -37,15 +34,20 @@ def show_history(query: HistoryQuery, history: Path, chart: Path | None = None) 
     with HistoryIndex(history, create=False) as index:
         rows = query_history(index, query)
         indexed = indexed_runs(index, query.spec)
-    runs = len({row.run_id for row in rows})
-    title = f"{query.spec}: {runs} run{'' if runs == 1 else 's'} ({indexed} indexed)"
+    runs = list(dict.fromkeys(row.run_id for row in rows))
+    title = f"{query.spec}: {len(runs)} run{'' if len(runs) == 1 else 's'} ({indexed} indexed)"
+    shown = rows
+    if len(runs) > TABLE_RUNS:
+        latest = set(runs[-TABLE_RUNS:])
+        shown = [row for row in rows if row.run_id in latest]
+        title += f"; the table shows the last {TABLE_RUNS}" + (", the chart all" if chart else "")
     drawn = None
     if chart is not None and rows:
         try:
             drawn = trend_chart(rows, chart, f"{query.spec}: metrics over time")
         except OSError as exc:
             raise SpecError(f"--chart {chart}: cannot be written ({exc.strerror or exc})") from exc
-    return HistoryView(query.spec, history, rows, history_table(rows, title), indexed, drawn)
+    return HistoryView(query.spec, history, rows, history_table(shown, title), indexed, drawn)
 
 
 def spec_name(ref: str) -> str:

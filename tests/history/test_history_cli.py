@@ -66,3 +66,27 @@ def test_no_matching_runs_says_so(recorded: Recorded) -> None:
 
     assert code == 0 and out == ""
     assert err == f"no runs of spec 'hist' match in {recorded.history} (2 of its runs indexed)\n"
+
+
+def test_a_long_history_tables_its_last_100_runs_and_charts_them_all(tmp_path: Path) -> None:
+    from synthetic import entry
+
+    from evalspec.history import HistoryIndex
+
+    index = tmp_path / "history.sqlite"
+    with HistoryIndex(index) as history:
+        assert len(history.add_many([entry(i) for i in range(150)])) == 150
+    chart = tmp_path / "trend.svg"
+
+    result = CliRunner().invoke(
+        cli,
+        ["history", "synthetic", "--history", str(index), "--last", "0", "--chart", str(chart)],
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "synthetic: 150 runs (150 indexed); the table shows the last 100, the chart all" in (
+        result.stdout
+    )
+    assert result.stdout.count("accuracy") == 100
+    assert "synthetic-00050" in result.stdout and "synthetic-00049" not in result.stdout
+    assert "chart: " in result.stderr and chart.is_file()

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from recorded_checks import Recorded
 
 from evalspec.cli import cli
-from evalspec.history import HistoryIndex, RunEntry, import_runs
+from evalspec.history import HistoryIndex, RunEntry
+from evalspec.history.importing import import_runs
 from evalspec.history.load import load_entries
 
 

@@ -15,9 +15,9 @@ from evalspec.cli import cli
 from evalspec.errors import InfraError, SpecError
 from evalspec.history import HistoryIndex
 from evalspec.history.schema import MIGRATIONS
+from evalspec.migrations import migrate
 from evalspec.runner import LocalExecutor
 from evalspec.store import ResponseCache
-from evalspec.store.sqlite import migrate
 
 TABLES = {
     "runs": [
