@@ -15,7 +15,6 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -52,14 +51,13 @@ STYLE: dict[str, Any] = {
 }
 WIDTH_IN, HEIGHT_IN, DPI = 9.0, 4.0, 100
 MARKED_POINTS = 60  # a series with more points is drawn as a plain line
-
-X = float | datetime
+MAX_TICKS = 10
 
 
 @dataclass(frozen=True)
 class Series:
     label: str
-    x: Sequence[X]
+    x: Sequence[float]
     y: Sequence[float | None]  # None: no value at this x (a gap)
     band: tuple[Sequence[float | None], Sequence[float | None]] | None = None  # low, high
     reference: float | None = None  # a dashed horizontal line (the baseline's value)
@@ -69,7 +67,7 @@ class Series:
 
 @dataclass(frozen=True)
 class Marker:
-    x: X
+    x: float
     label: str
 
 
@@ -92,6 +90,7 @@ def line_chart(
     xlabel: str = "",
     ylim: tuple[float, float] | None = None,
     markers: Sequence[Marker] = (),
+    xticks: Sequence[tuple[float, str]] = (),
 ) -> ChartInfo:
     """Draw and write the chart; ValueError for a suffix other than .png or .svg."""
     suffix = path.suffix.lower()
@@ -109,7 +108,7 @@ def line_chart(
         failing = sum(_draw(axes, i, s, colours[i]) for i, s in enumerate(series))
         for j, marker in enumerate(markers):
             axes.axvline(
-                cast(Any, marker.x),
+                marker.x,
                 color="#999999",
                 linestyle=(0, (3, 3)),
                 linewidth=0.8,
@@ -132,8 +131,9 @@ def line_chart(
             axes.set_xlabel(xlabel)
         if ylim is not None:
             axes.set_ylim(*ylim)
-        if any(isinstance(x, datetime) for s in series for x in s.x):
-            _date_axis(axes)
+        if xticks:
+            shown = _thinned(xticks)
+            axes.set_xticks([x for x, _ in shown], [label for _, label in shown], fontsize=7)
         if series:
             axes.legend(handles=_legend(axes, series), loc="upper left", bbox_to_anchor=(1.01, 1.0))
         buffer = io.BytesIO()
@@ -204,12 +204,10 @@ def _draw(axes: Any, index: int, series: Series, colour: str) -> int:
     return len(points)
 
 
-def _date_axis(axes: Any) -> None:
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-
-    locator = AutoDateLocator()  # type: ignore[no-untyped-call]
-    axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+def _thinned(ticks: Sequence[tuple[float, str]]) -> list[tuple[float, str]]:
+    """At most MAX_TICKS labels, evenly spread, the last one always shown."""
+    step = max(1, -(-len(ticks) // MAX_TICKS))
+    return [t for i, t in enumerate(ticks) if (len(ticks) - 1 - i) % step == 0]
 
 
 def _legend(axes: Any, series: Sequence[Series]) -> list[Any]:
@@ -222,7 +220,7 @@ def _legend(axes: Any, series: Sequence[Series]) -> list[Any]:
     if any(s.band is not None for s in series):
         handles.append(Patch(color=grey, alpha=0.15, label="95% interval"))
     if any(s.reference is not None for s in series):
-        handles.append(Line2D([], [], color=grey, linestyle=(0, (5, 3)), label="baseline"))
+        handles.append(Line2D([], [], color=grey, linestyle=(0, (4, 2)), label="baseline"))
     if any(s.reference_at is not None for s in series):
         handles.append(
             Line2D(

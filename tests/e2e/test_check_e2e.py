@@ -80,7 +80,8 @@ def test_smoke_run_is_monitored(smoke: tuple[Result, Path, Path]) -> None:
         assert measured["gpu"] == monitor["gpu"]
         assert measured["monitor_samples"] >= 1 and measured["peak_rss_mib"] > 0
         assert ("peak_gpu_memory_mib" in measured) == bool(monitor["gpus"])
-    assert (run_dir / "monitor.svg").read_text().startswith("<svg")
+    chart = (run_dir / "monitor.svg").read_text()
+    assert "<svg" in chart and '<g id="series-0">' in chart  # drawn by evalspec/charts.py
     assert "**Resources**" in result.output and f"GPU: {monitor['gpu']}" in result.output
 
 

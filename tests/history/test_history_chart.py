@@ -22,7 +22,7 @@ def _row(run: int, task: str, value: float, status: str = "PASS") -> HistoryRow:
     return HistoryRow(
         run_id=f"run{run}",
         started_at=(START + timedelta(days=run)).isoformat(),
-        git_sha=f"{run:040x}",
+        git_sha=f"{run + 0xABC0000:x}".ljust(40, "0"),
         git_branch="main",
         git_dirty=False,
         run_status=status,
@@ -85,6 +85,8 @@ def test_svg_has_one_line_band_and_baseline_per_series_and_the_failing_run(
     assert len(failing.findall(f".//{SVG}use")) == 1  # one crossed-out point: run 4
     texts = {t.text for t in root.iter(f"{SVG}text")}
     assert {"smol/arith accuracy", "smol/code accuracy", "baseline", "failing run"} <= texts
+    ticks = [(f"11-0{run + 1} 09:00", f"abc000{run}") for run in range(6)]  # date, commit
+    assert all(date in texts and commit in texts for date, commit in ticks)
 
 
 def test_a_chart_is_png_or_svg(tmp_path: Path) -> None:

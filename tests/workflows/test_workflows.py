@@ -88,3 +88,20 @@ def test_regression_gate_runs_on_gpu_runners_and_may_comment() -> None:
     assert "evalspec check" in steps and "--junit" in steps and "--report-md" in steps
     assert "evalspec comment" in steps
     assert "exit 1" in steps and "exit 3" in steps
+
+
+def test_regression_gate_keeps_the_history_index_across_runners() -> None:
+    job = _workflow("regression.yml")["jobs"]["gate"]  # type: ignore[index]
+    steps = job["steps"]
+    uses = [str(step.get("uses", "")) for step in steps]
+    restore = next(i for i, u in enumerate(uses) if u.startswith("actions/cache/restore@"))
+    save = next(i for i, u in enumerate(uses) if u.startswith("actions/cache/save@"))
+    check = next(i for i, step in enumerate(steps) if step.get("id") == "check")
+
+    assert restore < check < save
+    assert job["env"]["EVALSPEC_HISTORY"].startswith("history/")
+    assert steps[restore]["with"]["path"] == steps[save]["with"]["path"] == "history/"
+    assert steps[restore]["with"]["restore-keys"].strip() == "evalspec-history-"
+    assert "always()" in steps[save]["if"]  # a failing gate's check is kept too
+    artifact = next(s for s in steps if str(s.get("uses", "")).startswith("actions/upload-"))
+    assert "history/" in artifact["with"]["path"]
