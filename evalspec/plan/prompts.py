@@ -7,7 +7,6 @@ are `question + delimiter + answer` blocks joined by the few-shot separator.
 
 from __future__ import annotations
 
-import string
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,12 +14,9 @@ from evalspec.data.types import Sample
 from evalspec.engines import Prompt
 from evalspec.errors import SpecError
 from evalspec.spec.models import PromptSpec
+from evalspec.spec.templates import template_fields
 
 Example = tuple[str, str]  # (rendered question, answer)
-
-
-def template_fields(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
 def sample_fields(sample: Sample) -> set[str]:

@@ -3,17 +3,20 @@
 PyYAML composes the node graph (SafeLoader, normal scalar resolution); this module
 builds dicts/lists/scalars from it while recording where each key and item sits,
 rejects what PyYAML would silently accept (duplicate keys, non-string keys) and
-turns every YAML problem into a one-line `SpecError`.
+turns every YAML problem into a one-line `SpecError` (control characters included,
+located at their line and column).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+import yaml.reader
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from evalspec.errors import SpecError
@@ -22,6 +25,10 @@ Loc = tuple[str | int, ...]
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
 MAX_VALUES = 1_000_000  # guards against alias bombs
+# what PyYAML's reader refuses anywhere in a file, comments included: C0 controls but tab,
+# LF and CR; DEL; C1 controls but NEL; U+FFFE and U+FFFF
+NON_PRINTABLE: re.Pattern[str] = yaml.reader.Reader.NON_PRINTABLE
+_CONTROL_NAMES = {0x00: "NUL", 0x07: "BEL", 0x08: "BS", 0x0C: "FF", 0x1B: "ESC", 0x7F: "DEL"}
 
 
 def format_loc(loc: Loc) -> str:
@@ -87,6 +94,9 @@ def parse(raw: bytes, display: str) -> Document:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SpecError(f"{display}: not UTF-8 text (byte {exc.start})") from None
+    bad = NON_PRINTABLE.search(text)
+    if bad is not None:
+        raise _control_character(text, bad.start(), display)
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -113,6 +123,33 @@ def parse(raw: bytes, display: str) -> Document:
     return Document(display=display, data=data, lines=builder.lines, raw=raw)
 
 
+def _control_character(text: str, pos: int, display: str) -> SpecError:
+    """`FILE:LINE:COL: FIELD: control character U+0007 (BEL) ...`; the field is named when
+    one starts on that line (the file parsed with the characters blanked out)."""
+    line = text.count("\n", 0, pos) + 1
+    column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    code = ord(text[pos])
+    name = _CONTROL_NAMES.get(code)
+    char = f"U+{code:04X}" + (f" ({name})" if name else "")
+    escape = f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+    loc: Loc = ()
+    try:
+        blanked = parse(NON_PRINTABLE.sub(" ", text).encode("utf-8"), display)
+        on_line = [found for found, at in blanked.lines.items() if at == line]
+        loc = max(on_line, key=len, default=())
+    except SpecError:
+        pass  # another problem: the control character is reported first, without a field
+    return SpecError(
+        message(
+            f"{display}:{line}:{column}",
+            loc,
+            f"control character {char} is not allowed anywhere in the file (comments "
+            f"included); delete it, or write it as the escape {escape} in a double-quoted "
+            "string",
+        )
+    )
+
+
 class _Builder:
     """Builds plain values from composed nodes, recording the line of each path."""
 
@@ -133,7 +170,14 @@ class _Builder:
         if loc:  # the document itself has no line: where() falls back to just FILE
             self.lines.setdefault(loc, node.start_mark.line + 1)
         if isinstance(node, ScalarNode):
-            return self.loader.construct_object(node, deep=True)
+            try:
+                return self.loader.construct_object(node, deep=True)
+            except (ValueError, OverflowError) as exc:  # 5000 digits, a date like 2024-13-01
+                shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+                reason = str(exc).split(";")[0][:100]
+                raise self.fail(
+                    node, loc, f"cannot read {shown!r} ({reason}); quote it to keep it as text"
+                ) from None
         if id(node) in self.active:
             raise self.fail(node, loc, "recursive alias")
         self.active.add(id(node))
