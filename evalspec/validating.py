@@ -30,9 +30,9 @@ def validate_file(path: Path, *, spec_only: bool = False) -> str:
     loaded = load_spec(path)
     gate = loaded.spec.gate
     if gate.thresholds:
-        load_thresholds(loaded.base_dir / gate.thresholds)
+        load_thresholds(_shown(loaded.resolve(gate.thresholds)))
     if gate.baseline:
-        read_baseline(loaded.base_dir / gate.baseline)
+        read_baseline(_shown(loaded.resolve(gate.baseline)))
     spec = loaded.spec
     line = f"ok: {path} ({len(spec.models)} models, {len(spec.tasks)} tasks)"
     if spec_only:
@@ -40,3 +40,12 @@ def validate_file(path: Path, *, spec_only: bool = False) -> str:
     plan = compile_plan(loaded)
     samples = sum(len(unit.samples) for unit in plan.units)
     return f"{line}: {len(plan.units)} units, {samples} samples"
+
+
+def _shown(path: Path) -> Path:
+    """A file as messages name it: relative to the working directory when under it."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(Path.cwd())
+    except ValueError:
+        return resolved

@@ -56,6 +56,7 @@ class Document:
     data: Any
     lines: Mapping[Loc, int] = field(repr=False)
     raw: bytes = field(repr=False)
+    columns: Mapping[Loc, int] = field(default_factory=dict, repr=False)  # 1-based, as lines
 
     def line(self, loc: Loc) -> int | None:
         """Line of `loc`, else of its nearest existing parent, else None."""
@@ -120,7 +121,9 @@ def parse(raw: bytes, display: str) -> Document:
         raise SpecError(f"{display}: invalid YAML: nesting is too deep") from None
     finally:
         loader.dispose()
-    return Document(display=display, data=data, lines=builder.lines, raw=raw)
+    return Document(
+        display=display, data=data, lines=builder.lines, raw=raw, columns=builder.columns
+    )
 
 
 def _control_character(text: str, pos: int, display: str) -> SpecError:
@@ -135,8 +138,13 @@ def _control_character(text: str, pos: int, display: str) -> SpecError:
     loc: Loc = ()
     try:
         blanked = parse(NON_PRINTABLE.sub(" ", text).encode("utf-8"), display)
-        on_line = [found for found, at in blanked.lines.items() if at == line]
-        loc = max(on_line, key=len, default=())
+        # the field that starts last before the character on its line (the deepest on a tie)
+        before = [
+            (blanked.columns.get(found, 0), len(found), found)
+            for found, at in blanked.lines.items()
+            if at == line and blanked.columns.get(found, 0) <= column
+        ]
+        loc = max(before)[2] if before else ()
     except SpecError:
         pass  # another problem: the control character is reported first, without a field
     return SpecError(
@@ -157,6 +165,7 @@ class _Builder:
         self.loader = loader
         self.display = display
         self.lines: dict[Loc, int] = {}
+        self.columns: dict[Loc, int] = {}
         self.count = 0
         self.active: set[int] = set()
 
@@ -167,8 +176,10 @@ class _Builder:
         self.count += 1
         if self.count > MAX_VALUES:
             raise self.fail(node, loc, f"more than {MAX_VALUES} values (alias expansion?)")
-        if loc:  # the document itself has no line: where() falls back to just FILE
-            self.lines.setdefault(loc, node.start_mark.line + 1)
+        # the document itself has no line: where() falls back to just FILE
+        if loc and loc not in self.lines:
+            self.lines[loc] = node.start_mark.line + 1
+            self.columns[loc] = node.start_mark.column + 1
         if isinstance(node, ScalarNode):
             try:
                 return self.loader.construct_object(node, deep=True)
@@ -213,6 +224,7 @@ class _Builder:
         out: dict[str, Any] = {}
         for key, (key_node, value_node) in pairs.items():
             self.lines[(*loc, key)] = key_node.start_mark.line + 1  # the key's line
+            self.columns[(*loc, key)] = key_node.start_mark.column + 1
             out[key] = self.build(value_node, (*loc, key))
         return out
 
