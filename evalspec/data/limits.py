@@ -2,7 +2,8 @@
 
 - EVALSPEC_MAX_DATA_MB (default 512): the most bytes of one data file, counted after
   decompression (a gzip bomb stops there) and, for Parquet, its uncompressed size.
-- EVALSPEC_MAX_LINE_MB (default 16): the longest line of a JSON Lines file.
+- EVALSPEC_MAX_LINE_MB (default 16): the longest line of a JSON Lines file (and the
+  longest field of a CSV file).
 - Nesting: a JSON value more than MAX_DEPTH levels deep (no published format comes near).
 """
 
@@ -39,10 +40,12 @@ class Limits:
             f"{DATA_ENV} if the data is trusted"
         )
 
-    def line_error(self, where: str, size: int) -> SpecError:
+    def line_error(self, where: str, size: int | None = None) -> SpecError:
+        """A line over the limit (size None: a CSV field went past it)."""
+        what = "a field is" if size is None else f"the line is {_mb(size)},"
         return SpecError(
-            f"{where}: the line is {_mb(size)}, above the limit of {self.line_bytes / _MB:g} "
-            f"MB per line; fix the row, or raise {LINE_ENV} if the data is trusted"
+            f"{where}: {what} above the limit of {self.line_bytes / _MB:g} MB per line; fix "
+            f"the row, or raise {LINE_ENV} if the data is trusted"
         )
 
 

@@ -96,7 +96,7 @@ def read_rows(path: Path, csv_columns: tuple[str, ...] | None = None) -> RowFile
     readers: dict[str, Callable[[str, bytes], list[Row]]] = {
         ".jsonl": partial(_jsonl_rows, bounds=bounds),
         ".json": partial(_json_rows, bounds=bounds),
-        ".csv": lambda where, raw: _csv_rows(where, raw, csv_columns),
+        ".csv": lambda where, raw: _csv_rows(where, raw, csv_columns, bounds),
         ".parquet": partial(_parquet_rows, bounds=bounds),
         ".arrow": _arrow_rows,
     }
@@ -217,9 +217,14 @@ def _items(file: str, items: list[Any]) -> list[Row]:
     return rows
 
 
-def _csv_rows(file: str, data: bytes, columns: tuple[str, ...] | None) -> list[Row]:
+def _csv_rows(
+    file: str, data: bytes, columns: tuple[str, ...] | None, bounds: Limits | None = None
+) -> list[Row]:
     """CSV with a header row, or header-less with `columns` (a first row equal to the
-    column names is then skipped). `where` is FILE:LINE of the record's first line."""
+    column names is then skipped). `where` is FILE:LINE of the record's first line.
+    A field may be as long as a line may (the csv module's limit is process-wide)."""
+    bounds = bounds or limits()
+    csv.field_size_limit(bounds.line_bytes)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -253,6 +258,8 @@ def _csv_rows(file: str, data: bytes, columns: tuple[str, ...] | None) -> list[R
                 rows.append(Row(where=f"{file}:{line}", line=line, fields=fields, file=file))
             first = False
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise bounds.line_error(f"{file}:{next_line}") from None
         raise SpecError(f"{file}:{reader.line_num}: unreadable CSV ({exc})") from exc
     return rows
 

@@ -48,13 +48,22 @@ def check_fields(template: str, sample: Sample, where: str, field: str) -> None:
 
 
 def fill(template: str, sample: Sample, prompt: str | None = None) -> str:
-    """The template with the sample's fields (`prompt` replaced by `prompt` when given)."""
+    """The template with the sample's fields (`prompt` replaced by `prompt` when given);
+    SpecError when the sample lacks a field the template uses (templates are checked
+    against the first sample with its location; a later row may still lack one)."""
     values: dict[str, Any] = {
         **sample.meta,
         "target": sample.target,
         "prompt": sample.prompt if prompt is None else prompt,
     }
-    return template.format_map(values)
+    try:
+        return template.format_map(values)
+    except KeyError as exc:
+        raise SpecError(
+            f"a prompt template uses {{{exc.args[0]}}}, which sample '{sample.id}' does not "
+            f"have (available: {', '.join(sorted(values))}); give every row that field or "
+            "remove it from the template"
+        ) from None
 
 
 def render(

@@ -170,3 +170,15 @@ def test_bad_limit_setting_exits_2_from_the_cli(tmp_path: Path) -> None:
     workspace(tmp_path)
     proc = evalspec("validate", "spec.yaml", cwd=tmp_path, env={"EVALSPEC_MAX_DATA_MB": "inf"})
     usage_error(proc, r"EVALSPEC_MAX_DATA_MB='inf': expected a number of megabytes above 0")
+
+
+def test_csv_field_over_the_line_limit_names_its_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text('prompt,target\nq,1\n"' + "a\n" * 150_000 + '",2\n', encoding="utf-8")
+    monkeypatch.setenv("EVALSPEC_MAX_LINE_MB", "0.2")
+    with pytest.raises(SpecError, match=rf"^{path}:3: a field is above the limit of 0\.2 MB"):
+        read_rows(path)
+    monkeypatch.setenv("EVALSPEC_MAX_LINE_MB", "1")
+    assert len(read_rows(path).rows) == 2

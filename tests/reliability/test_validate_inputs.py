@@ -97,3 +97,20 @@ def test_validate_accepts_a_model_catalog(tmp_path: Path) -> None:
         "ok: models.yaml (model catalog, 1 models)",
         "ok: spec.yaml (1 models, 1 tasks): 1 units, 4 samples",
     ]
+
+
+def test_template_field_only_the_first_row_has_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The template is checked against the first sample; a later row without the field
+    used to raise KeyError while prompts were rendered."""
+    ws = workspace(tmp_path)
+    ws.edit("data.jsonl", '"id": "q0"', '"id": "q0", "extra": "x"')
+    ws.edit("spec.yaml", "{prompt} Answer", "{prompt} {extra} Answer")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["validate", "spec.yaml"])
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        "error: a prompt template uses {extra}, which sample 'q1' does not have (available: "
+        "prompt, target); give every row that field or remove it from the template\n"
+    )
