@@ -85,7 +85,7 @@ def read_rows(path: Path, csv_columns: tuple[str, ...] | None = None) -> RowFile
     try:
         size = path.stat().st_size
         if size > bounds.file_bytes:
-            raise bounds.file_error(str(path), size, "is")
+            raise bounds.file_error(str(path), size)
         data = path.read_bytes()
     except OSError as exc:
         raise SpecError(f"{path}: cannot read the data file ({exc.strerror})") from exc

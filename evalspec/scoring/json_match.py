@@ -23,9 +23,7 @@ import jsonschema  # type: ignore[import-untyped]
 import referencing.exceptions
 
 from evalspec.scoring.results import Score
-from evalspec.spec.json_schemas import check_schema, validator
-
-__all__ = ["JSON_METRICS", "check_schema", "extract_json", "json_score", "mismatch", "schema_error"]
+from evalspec.spec.json_schemas import validator
 
 JSON_METRICS = ("field_match", "json_valid", "schema_valid", "exact_match")
 

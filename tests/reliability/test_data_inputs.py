@@ -135,7 +135,7 @@ def test_plain_file_over_the_size_limit_is_refused_before_reading(
     path = tmp_path / "d.jsonl"
     path.write_text('{"prompt": "a", "target": "b"}\n' * 40_000, encoding="utf-8")
     monkeypatch.setenv("EVALSPEC_MAX_DATA_MB", "1")
-    with pytest.raises(SpecError, match=rf"^{path}: is 1\.2 MB of data, above the limit of 1 MB"):
+    with pytest.raises(SpecError, match=rf"^{path}: holds 1\.2 MB of data, above the limit"):
         read_rows(path)
 
 
