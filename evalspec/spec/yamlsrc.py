@@ -32,14 +32,19 @@ _CONTROL_NAMES = {0x00: "NUL", 0x07: "BEL", 0x08: "BS", 0x0C: "FF", 0x1B: "ESC",
 
 
 def format_loc(loc: Loc) -> str:
-    """`("tasks", 0, "generation")` -> `tasks[0].generation`."""
+    """`("tasks", 0, "generation")` -> `tasks[0].generation` (long keys shortened)."""
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            out += f".{short(part)}" if out else short(part)
     return out
+
+
+def short(text: str, limit: int = 40) -> str:
+    """Text cut to `limit` characters ("..." at the end) for a one-line message."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def message(where: str, loc: Loc, problem: str) -> str:
@@ -110,13 +115,16 @@ def parse(raw: bytes, display: str) -> Document:
         problem = exc.problem or exc.context or "unreadable YAML"
         if exc.context and exc.problem and exc.problem.startswith("but "):
             problem = f"{exc.context}, {exc.problem}"
+        problem = short(problem, 200)  # PyYAML quotes aliases and tags whole
         if mark is None:
             raise SpecError(f"{display}: invalid YAML: {problem}") from None
         raise SpecError(
             f"{display}:{mark.line + 1}:{mark.column + 1}: invalid YAML: {problem}"
         ) from None
     except yaml.YAMLError as exc:
-        raise SpecError(f"{display}: invalid YAML: {' '.join(str(exc).split())}") from None
+        raise SpecError(
+            f"{display}: invalid YAML: {short(' '.join(str(exc).split()), 200)}"
+        ) from None
     except RecursionError:
         raise SpecError(f"{display}: invalid YAML: nesting is too deep") from None
     finally:
@@ -213,7 +221,8 @@ class _Builder:
                 raise self.fail(
                     key_node,
                     (*loc, key),
-                    f"duplicate key '{key}' (first at line {explicit[key]}). remove one of them",
+                    f"duplicate key '{short(key)}' (first at line {explicit[key]}). remove one of "
+                    "them",
                 )
             explicit[key] = key_node.start_mark.line + 1
         if has_merge:
@@ -236,7 +245,7 @@ class _Builder:
             raise self.fail(
                 key_node,
                 loc,
-                f"key {key_node.value} is read as a {type(key).__name__}, not a string. "
-                f'quote it: "{key_node.value}":',
+                f"key {short(key_node.value)} is read as a {type(key).__name__}, not a string. "
+                f'quote it: "{short(key_node.value)}":',
             )
         return key

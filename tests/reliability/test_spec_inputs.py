@@ -221,3 +221,19 @@ def test_include_of_a_huge_non_mapping_quotes_only_an_excerpt(tmp_path: Path) ->
     )
     assert len(line) < 200
     assert ws.spec.exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "version: 1\nname: *" + "x" * 100_000 + "\n",  # PyYAML quotes the alias whole
+        "k" * 100_000 + ": 1\n" + "k" * 100_000 + ": 2\n",  # a duplicate key
+        "1" * 4000 + ": 1\n",  # a key read as a number
+    ],
+)
+def test_yaml_errors_quote_at_most_an_excerpt(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "spec.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SpecError) as err:
+        load_spec(path)
+    assert len(str(err.value)) < len(str(path)) + 300, str(err.value)[:400]
