@@ -25,6 +25,7 @@ from evalspec.gate import (
     spec_targets,
     unmeasured_units,
 )
+from evalspec.monitor import interval_from_env
 from evalspec.plan import Plan, compile_plan
 from evalspec.report import Reports, render_reports
 from evalspec.runner import Executor, LocalExecutor, execute, interruptible
@@ -64,9 +65,8 @@ def run_check(
     every record written so far is kept."""
     loaded = load_spec(spec_path)
     plan = compile_plan(loaded, limit=limit)
-    rules = load_gate_rules(loaded)
-    _, baseline_path = _gate_paths(loaded)
-    baseline = read_baseline(baseline_path, loaded.spec.name) if baseline_path else None
+    rules, baseline = load_gate(loaded)
+    interval_from_env()  # a bad monitor setting is exit 2 before a run directory exists
     progress(f"{len(plan.units)} units, {plan.engine_loads} engine load(s)")
 
     cache = ResponseCache(default_cache_path()) if use_cache else None
@@ -106,14 +106,16 @@ def run_check(
     return CheckOutcome(run.run_id, run.path, reports, result.exit_code)
 
 
-def load_gate_rules(loaded: LoadedSpec) -> LoadedThresholds | None:
-    """The spec's thresholds file, each rule checked to select a metric of the spec's units."""
-    thresholds_path, _ = _gate_paths(loaded)
-    if thresholds_path is None:
-        return None
-    rules = load_located_thresholds(thresholds_path)
-    check_rules(rules.thresholds, spec_targets(loaded.spec), rules.where)
-    return rules
+def load_gate(loaded: LoadedSpec) -> tuple[LoadedThresholds | None, Baseline | None]:
+    """The spec's thresholds (each rule checked to select a metric of the spec's units) and
+    its baseline (checked to be this spec's), as `check` and `validate` read them."""
+    thresholds_path, baseline_path = _gate_paths(loaded)
+    rules = None
+    if thresholds_path is not None:
+        rules = load_located_thresholds(thresholds_path)
+        check_rules(rules.thresholds, spec_targets(loaded.spec), rules.where)
+    baseline = read_baseline(baseline_path, loaded.spec.name) if baseline_path else None
+    return rules, baseline
 
 
 def gate_reports(
