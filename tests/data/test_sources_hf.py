@@ -220,7 +220,7 @@ def test_a_missing_dataset_names_the_paths_tried_and_how_to_get_it(hf_home: Path
         "hf:cais/mmlu (split 'test', config 'all') is not in the local Hugging Face cache "
         f"(read offline); looked in {hf_home / 'hub' / 'datasets--cais--mmlu'} (not found); "
         f"{hf_home / 'datasets' / 'cais___mmlu'} (not found). Download it on a machine with "
-        "network: `huggingface-cli download --repo-type dataset cais/mmlu` (or "
+        "network: `hf download --repo-type dataset cais/mmlu` (or "
         "`datasets.load_dataset('cais/mmlu', 'all')`) and copy the cache here (HF_HOME, "
         "HF_HUB_CACHE or HF_DATASETS_CACHE point at it), or point dataset.source at a local copy"
     )
