@@ -6,7 +6,6 @@ objects; the CLI prints them and maps them to exit codes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from evalspec.gate import (
 from evalspec.monitor import interval_from_env
 from evalspec.plan import Plan, compile_plan
 from evalspec.report import Reports, render_reports
-from evalspec.runner import Executor, LocalExecutor, execute, interruptible
+from evalspec.runner import Events, Executor, Lines, LocalExecutor, execute, interruptible
 from evalspec.spec import LoadedSpec, LoadedThresholds, load_located_thresholds, load_spec
 from evalspec.store import (
     ResponseCache,
@@ -54,7 +53,7 @@ def run_check(
     *,
     limit: int | None = None,
     runs_dir: Path | None = None,
-    progress: Callable[[str], None] = lambda _: None,
+    events: Events | None = None,
     executor: Executor | None = None,
     use_cache: bool = True,
 ) -> CheckOutcome:
@@ -63,25 +62,26 @@ def run_check(
     A run that is interrupted (SIGINT, SIGTERM) or fails on the way is still finished:
     its manifest says "interrupted" or "failed" and why, its results.json exists, and
     every record written so far is kept."""
+    events = events or Lines(lambda _: None)
     loaded = load_spec(spec_path)
     plan = compile_plan(loaded, limit=limit)
     rules, baseline = load_gate(loaded)
     interval_from_env()  # a bad monitor setting is exit 2 before a run directory exists
-    progress(f"{len(plan.units)} units, {plan.engine_loads} engine load(s)")
+    events.message(f"{len(plan.units)} units, {plan.engine_loads} engine load(s)")
 
     cache = ResponseCache(default_cache_path()) if use_cache else None
     try:
         if cache is not None and cache.upgraded:
-            progress(
+            events.message(
                 f"response cache {cache.path} upgraded ({', '.join(cache.upgraded)}): "
                 "entries of the older format were dropped"
             )
         store = RunStore(runs_dir or default_runs_dir())
         run = store.create(plan.spec_name, _manifest(loaded, plan))
-        progress(f"run {run.run_id} in {run.path}")
+        events.message(f"run {run.run_id} in {run.path}")
         executor = executor or LocalExecutor(default_pool())
         with interruptible(run):
-            execution = execute(plan, run, executor, progress, cache, loaded.base_dir)
+            execution = execute(plan, run, executor, events, cache, loaded.base_dir)
     finally:
         if cache is not None:
             cache.close()

@@ -188,12 +188,13 @@ def check(
     2 invalid spec or usage, 3 infrastructure failure.
     """
     from evalspec.checking import run_check
+    from evalspec.runner import Lines
 
     outcome = run_check(
         spec_path,
         limit=limit,
         runs_dir=runs_dir,
-        progress=_progress(quiet),
+        events=Lines(_progress(quiet)),
         use_cache=not no_cache,
     )
     _emit(outcome.reports, outcome.exit_code, report_md, report_json, junit)
