@@ -12,7 +12,8 @@ from sandbox_cases import ADD_TEST, BWRAP_PROBLEM, MODES, ROOT, level
 from evalspec.data import Sample
 from evalspec.errors import EXIT_INFRA, InfraError
 from evalspec.scoring.code_exec import score_code
-from evalspec.scoring.sandbox import cgroups, probe_bwrap, probe_jail, resolve, setup
+from evalspec.scoring.sandbox import cgroups, isolation, probe_bwrap, probe_jail, resolve, setup
+from evalspec.scoring.sandbox.isolation import probe_uid_drop
 from evalspec.spec.models import CodeExecScorer
 
 ADD = Sample(
@@ -85,3 +86,19 @@ def test_spec_limits_have_defaults_and_reject_nonsense() -> None:
         CodeExecScorer.model_validate({"type": "code_exec", "isolation": "docker"})
     with pytest.raises(ValueError, match="max_procs"):
         CodeExecScorer.model_validate({"type": "code_exec", "max_procs": 0})
+
+
+@pytest.mark.skipif(not ROOT, reason="root only")
+def test_rlimits_as_root_refuses_when_it_can_neither_jail_nor_drop_the_uid(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(isolation, "probe_jail", lambda: "mount: Operation not permitted")
+    monkeypatch.setattr(isolation, "probe_uid_drop", lambda: "setresuid: Operation not permitted")
+    with pytest.raises(InfraError, match="refuses to run samples as root") as err:
+        setup("rlimits")
+    assert err.value.exit_code == EXIT_INFRA
+
+
+@pytest.mark.skipif(not ROOT, reason="root only")
+def test_without_the_jail_root_still_drops_to_an_unprivileged_uid() -> None:
+    assert probe_uid_drop() is None

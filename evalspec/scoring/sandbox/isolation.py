@@ -25,7 +25,7 @@ from typing import Literal
 from evalspec.errors import InfraError
 from evalspec.scoring.sandbox import cgroups
 from evalspec.scoring.sandbox.interpreter import python_executable
-from evalspec.scoring.sandbox.launch import bwrap_argv, system_binds
+from evalspec.scoring.sandbox.launch import bwrap_argv, plain_python, system_binds
 from evalspec.scoring.sandbox.limits import Limits
 
 Isolation = Literal["bwrap", "rlimits"]
@@ -39,7 +39,25 @@ assert os.getuid() != 0, 'the sandbox user is root'
 assert os.statvfs('/').f_flag & os.ST_RDONLY, 'the root is writable'
 assert os.statvfs('/proc/sys').f_flag & os.ST_RDONLY, '/proc/sys is writable'
 """
-JAIL_CHECK = "\nenter(*__import__('json').loads(__import__('sys').argv[1]))\n"
+# run after the jail's source: build it, then drop to an unprivileged uid inside it
+JAIL_CHECK = """
+import json, sys
+root, binds, links, uid = json.loads(sys.argv[1])
+enter(root, binds, links, 1 << 20, 1 << 20)
+os.setgroups([])
+os.setresgid(uid, uid, uid)
+os.setresuid(uid, uid, uid)
+import colorsys  # the standard library is readable for that uid
+"""
+# started as root like the server, then dropped like a candidate
+UID_CHECK = """
+import os, sys
+uid = int(sys.argv[1])
+os.setgroups([])
+os.setresgid(uid, uid, uid)
+os.setresuid(uid, uid, uid)
+import colorsys  # the standard library is readable for that uid
+"""
 
 
 def is_root() -> bool:
@@ -92,8 +110,14 @@ def probe_jail() -> str | None:
     source = (Path(__file__).parent / "runtime" / "jail.py").read_text()
     binds, links = system_binds()
     with tempfile.TemporaryDirectory(prefix="evalspec-jail-probe-") as root:
-        args = json.dumps([root, binds, links, 1 << 20, 1 << 20])
+        args = json.dumps([root, binds, links, new_uid_base()])
         return _run([python_executable(), "-I", "-S", "-c", source + JAIL_CHECK, args])
+
+
+@functools.cache
+def probe_uid_drop() -> str | None:
+    """As root: None if the sandbox's Python runs as an unprivileged uid here (no jail)."""
+    return _run([plain_python(True), "-I", "-S", "-c", UID_CHECK, str(new_uid_base())])
 
 
 def resolve(requested: Requested) -> Isolation:
@@ -133,6 +157,15 @@ class Setup:
 
 
 def setup(isolation: Isolation) -> Setup:
+    """How workers run here; rlimits as root that cannot drop to another uid is refused."""
     root = is_root()
     jail = isolation == "rlimits" and root and probe_jail() is None
+    if isolation == "rlimits" and root and not jail:
+        problem = probe_uid_drop()
+        if problem is not None:
+            raise InfraError(
+                "the code sandbox refuses to run samples as root: rlimits cannot build its "
+                f"jail here ({probe_jail()}) nor run Python as an unprivileged uid "
+                f"({problem}); install bubblewrap or run evalspec as an unprivileged user"
+            )
     return Setup(isolation, root, jail, cgroups.describe(cgroups.available()))

@@ -99,6 +99,19 @@ def bwrap_argv(bwrap: str, limits: Limits, as_root: bool) -> list[str]:
     proc = ["--proc", "/proc"]
     for path in PROC_COVERS:
         proc += ["--ro-bind-try", path, path]
+    env = [
+        "--setenv",
+        "LANG",
+        "C.UTF-8",
+        "--setenv",
+        "HOME",
+        WORK,
+        "--setenv",
+        "PATH",
+        "/usr/bin:/bin",
+    ]
+    if os.environ.get("LD_LIBRARY_PATH"):  # a Python whose libpython is found this way
+        env += ["--setenv", "LD_LIBRARY_PATH", os.environ["LD_LIBRARY_PATH"]]
     return [
         bwrap,
         "--unshare-all",  # pid, net, ipc, uts, cgroup (+ user, required below)
@@ -110,9 +123,7 @@ def bwrap_argv(bwrap: str, limits: Limits, as_root: bool) -> list[str]:
         "--new-session",
         "--as-pid-1",
         "--clearenv",
-        "--setenv", "LANG", "C.UTF-8",
-        "--setenv", "HOME", WORK,
-        "--setenv", "PATH", "/usr/bin:/bin",
+        *env,
         *system,
         *proc,
         "--dev", "/dev",

@@ -172,25 +172,30 @@ def as_uid(uid: int, action: Callable[[], object]) -> None:
 
 
 def kill_everything(config: dict[str, Any], candidate: int, checker: int) -> None:
-    """SIGKILL every process the job started, then reap them all."""
+    """SIGKILL every process the job started, then reap them all: the two we forked and
+    their process groups first, then whatever escaped them (new sessions, orphans)."""
     for target in (-candidate, candidate, -checker, checker):
         with contextlib.suppress(OSError):
             os.kill(target, signal.SIGKILL)
+    for pid in (candidate, checker):
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
     scope = config["kill_scope"]
     for _ in range(KILL_ROUNDS):
+        reap()
+        left = leftover_processes(config)
+        if not left:
+            return
         if scope == "namespace":  # PID 1 of its own namespace: -1 is everyone but us
             with contextlib.suppress(OSError):
                 os.kill(-1, signal.SIGKILL)
-        elif scope == "uid":  # a helper with each sandbox uid kills all that uid runs
-            for uid in sandbox_uids(config):
+        elif scope == "uid":  # a helper with each such uid kills all that uid runs
+            for uid in left:
                 as_uid(uid, lambda: os.kill(-1, signal.SIGKILL))
-        else:  # same uid as the host: the job's process groups and our descendants
-            for pid in children():
+        else:  # same uid as the host: our descendants (orphans reparent to us)
+            for pid in left:
                 with contextlib.suppress(OSError):
                     os.kill(pid, signal.SIGKILL)
-        reap()
-        if not leftover_processes(config):
-            return
         time.sleep(0.001)
 
 
@@ -220,12 +225,13 @@ def children() -> list[int]:
     return found
 
 
-def leftover_processes(config: dict[str, Any]) -> int:
+def leftover_processes(config: dict[str, Any]) -> list[int]:
+    """What is left of the job: pids (namespace, tree) or the sandbox uids with processes."""
     if config["kill_scope"] == "namespace":
-        return sum(entry.isdigit() and entry != "1" for entry in os.listdir("/proc"))
+        return [int(e) for e in os.listdir("/proc") if e.isdigit() and e != "1"]
     if config["kill_scope"] == "uid":
-        return sum(user_process_count(uid) for uid in sandbox_uids(config))
-    return len(children())
+        return [uid for uid in sandbox_uids(config) if user_process_count(uid)]
+    return children()
 
 
 def remove_sysv(uids: list[int]) -> None:
@@ -282,11 +288,11 @@ def clean_up(config: dict[str, Any]) -> str | None:
         remove_sysv(owners)
         if any(sysv_objects(kind, owners) for kind in ("shm", "sem", "msg")):
             problems.append("SysV IPC objects left")
-    if config["keyrings"]:
-        for uid in sandbox_uids(config):
-            as_uid(uid, clear_keyrings)
-        if not sandbox_uids(config):
+    if config["keyrings"]:  # the candidate's user keyrings outlive its processes
+        if config["candidate_uid"] is None:
             clear_keyrings()
+        else:
+            as_uid(config["candidate_uid"], clear_keyrings)
     if leftover_processes(config):
         problems.append("processes left")
     for path in config["wipe"]:
