@@ -58,6 +58,8 @@ ADD_TEST = (
 CANONICAL = "def add(a, b):\n    return a + b\n"
 WRONG = "def add(a, b):\n    return None\n"
 FAST = Limits(timeout_s=1.5, memory_mib=256, max_procs=16, max_output_kib=64, max_file_kib=64)
+# for jobs that must not time out on a loaded machine (canonical solutions after attacks)
+ROOMY = Limits(timeout_s=6.0, memory_mib=256, max_procs=16, max_output_kib=64, max_file_kib=64)
 USED_UIDS: set[int] = set()  # host uids of every pool the tests started
 
 
@@ -107,7 +109,7 @@ def score_add(code: str, mode: str, limits: Limits = FAST, test: str = ADD_TEST)
     return run_jobs(mode, [job(code, test)], limits).outcomes[0]
 
 
-def attack(mode: str, code: str, test: str = ADD_TEST, limits: Limits = FAST) -> Outcome:
+def attack(mode: str, code: str, test: str = ADD_TEST, limits: Limits = ROOMY) -> Outcome:
     """An attack, then the canonical solution in the same worker: the attack fails and the
     canonical solution still passes. The attack's outcome."""
     hostile, canonical = run_jobs(mode, [job(code, test), job(CANONICAL)], limits).outcomes

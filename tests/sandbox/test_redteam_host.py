@@ -23,9 +23,9 @@ from sandbox_cases import (
     CANONICAL,
     CGROUP_MEMORY,
     CLAIMS,
-    FAST,
     MARK,
     MODES,
+    ROOMY,
     ROOT,
     SYSV_KEY,
     USED_UIDS,
@@ -37,7 +37,7 @@ from sandbox_cases import (
     world_readable_dir,
 )
 
-from evalspec.scoring.sandbox import Limits, Outcome, Sandbox
+from evalspec.scoring.sandbox import Limits, Outcome, Sandbox, cgroups
 from evalspec.scoring.sandbox.runtime.fs import remove_tree
 
 pytestmark = [
@@ -92,17 +92,23 @@ def add(a, b):
 DAEMON = r"""
 import os, signal, time
 
-def add(a, b):
+def daemon(program):
     if os.fork() == 0:
         os.setsid()
         if os.fork() == 0:
             for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
                 signal.signal(sig, signal.SIG_IGN)
-            try:
-                os.execv("/bin/sleep", ["sleep", "SECONDS"])
-            except OSError:
-                time.sleep(30)
+            if program:
+                try:
+                    os.execv(program[0], program)
+                except OSError:
+                    pass
+            while True:  # stays Python: non-dumpable, the server's command line
+                time.sleep(1)
         os._exit(0)
+
+def add(a, b):
+    daemon(PROGRAM)
     return None
 """
 PROC_SYS = r"""
@@ -267,18 +273,23 @@ def test_sandboxed_processes_run_as_their_own_uids_seen_from_the_host(mode: str)
     """While a sample runs, every process below the worker's own (bwrap, or the rlimits
     server, which is trusted and never runs sample code) has no uid or gid 0 and, as root,
     only the pool's uids."""
-    code = "import os, time\ndef add(a, b):\n    os.fork()\n    time.sleep(1.0)\n    return None\n"
+    code = "import os, time\ndef add(a, b):\n    os.fork()\n    time.sleep(2.0)\n    return None\n"
     seen: dict[int, tuple[int, ...]] = {}
-    with level(mode) as isolation_level, Sandbox(isolation_level, FAST, 1) as sandbox:
+    with level(mode) as isolation_level, Sandbox(isolation_level, ROOMY, 1) as sandbox:
         USED_UIDS.update(sandbox.uids)
         [server] = sandbox.worker_pids()
         worker = threading.Thread(target=sandbox.run, args=([job(code)],))
         worker.start()
-        time.sleep(0.3)  # the sample is in add(), asleep (set-up and clean-up are over/later)
-        for _ in range(8):
+        # from the moment the sample's child exists (candidate, its child, checker: set-up
+        # is over) until the job ends; clean-up helpers come after the sample's processes
+        found: dict[int, tuple[int, ...]] = {}
+        while worker.is_alive():
+            found = {}
             for proc in psutil.Process(server).children(recursive=True):
                 with contextlib.suppress(psutil.Error):
-                    seen[proc.pid] = (*proc.uids(), *proc.gids())
+                    found[proc.pid] = (*proc.uids(), *proc.gids())
+            if len(found) >= 3:
+                seen.update(found)
             time.sleep(0.05)
         worker.join()
         uids = sandbox.uids
@@ -322,24 +333,39 @@ def test_network_setns_loopback_and_host_sockets_are_unreachable(mode: str) -> N
         remove_tree(str(directory))
 
 
-def test_daemons_do_not_outlive_their_job_or_the_pool(mode: str) -> None:
+@pytest.mark.parametrize("cgroup", [True, False], ids=["cgroup", "no-cgroup"])
+def test_daemons_do_not_outlive_their_job_or_the_pool(
+    mode: str, cgroup: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A daemon in a new session that ignores signals and stays Python (non-dumpable, the
+    server's command line), then one that execs sleep. Without the cgroup (which kills
+    what is left after every job) the server has to find them itself."""
+    if not cgroup:
+        monkeypatch.setattr(cgroups, "available", lambda: ())
     seconds = f"{secrets.randbelow(10**6) + 10**6}.5"  # a command line only this test has
 
-    def daemons() -> list[psutil.Process]:
+    def sleepers() -> list[psutil.Process]:
         found = []
         for proc in psutil.process_iter(["cmdline", "status"]):
             alive = proc.info["status"] != psutil.STATUS_ZOMBIE
-            if proc.info["cmdline"] == ["sleep", seconds] and alive:
+            if proc.info["cmdline"] == ["/bin/sleep", seconds] and alive:
                 found.append(proc)
         return found
 
-    with level(mode) as isolation_level, Sandbox(isolation_level, FAST, 1) as sandbox:
+    def pool_processes(uids: set[int]) -> set[int]:
+        return {p.pid for p in psutil.process_iter(["uids"]) if p.info["uids"].real in uids}
+
+    with level(mode) as isolation_level, Sandbox(isolation_level, ROOMY, 1) as sandbox:
         USED_UIDS.update(sandbox.uids)
-        [first] = sandbox.run([job(DAEMON.replace("SECONDS", seconds))])
-        assert not first.passed
-        assert daemons() == []  # right after the job, before the next one
+        workers = pool_processes(sandbox.uids)  # bwrap as root: bwrap and the server
+        for program in ("None", f"['/bin/sleep', '{seconds}']"):
+            [outcome] = sandbox.run([job(DAEMON.replace("PROGRAM", program))])
+            assert not outcome.passed
+            assert sleepers() == []  # right after the job, before the next one
+            assert pool_processes(sandbox.uids) == workers, program
+            assert sandbox.restarts == 0  # the server itself left nothing behind
         assert sandbox.run([job(CANONICAL)]) == [Outcome(True)]
-    assert daemons() == []
+    assert sleepers() == []
 
 
 def test_proc_sys_cannot_be_opened_for_writing(mode: str) -> None:
@@ -347,7 +373,7 @@ def test_proc_sys_cannot_be_opened_for_writing(mode: str) -> None:
 
 
 def test_process_count_is_capped_for_the_whole_sample(mode: str) -> None:
-    attack(mode, NPROC.replace("LIMIT", str(FAST.max_procs + 1)))
+    attack(mode, NPROC.replace("LIMIT", str(ROOMY.max_procs + 1)))
 
 
 def test_state_left_by_one_job_is_gone_for_the_next(mode: str) -> None:

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 from sandbox_cases import (
     CANONICAL,
-    FAST,
     MODES,
     ROOT,
     WRONG,
@@ -305,4 +304,4 @@ def test_candidate_code_never_holds_the_test_source(mode: str) -> None:
         "    seen = seen or 'marker-7f3a' in open('/proc/self/cmdline', errors='replace').read()\n"
         "    return None if seen else a + b\n"
     )
-    assert run_jobs(mode, [job(code, marked)], FAST).outcomes == [Outcome(True)]
+    assert run_jobs(mode, [job(code, marked)]).outcomes == [Outcome(True)]

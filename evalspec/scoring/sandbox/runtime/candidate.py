@@ -51,9 +51,11 @@ def candidate_main(
             handle.write("1000")  # the OOM killer's first pick, children included
         uid = config["candidate_uid"]
         drop_to(uid)  # non-dumpable again
-        shared = config["checker_uid"] == uid  # the checker will count against NPROC too
-        nproc = config["max_procs"] + user_process_count(os.getuid()) + int(shared)
-        set_limits(config, nproc, config["file_bytes"])
+        # RLIMIT_NPROC counts every process of the uid: the server and checker where they
+        # share it (they run already), the host user's others under rlimits as a user
+        set_limits(
+            config, config["max_procs"] + user_process_count(os.getuid()), config["file_bytes"]
+        )
         os.environ.clear()
         os.environ.update({"HOME": config["work"], "TMPDIR": config["work"], "LANG": "C.UTF-8"})
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD, signal.SIGPIPE):

@@ -40,6 +40,8 @@ def drop_to(uid: int | None) -> None:
 
 
 def user_process_count(uid: int) -> int:
+    """Processes running as `uid` (a /proc/<pid> directory belongs to the process's
+    effective uid, non-dumpable or not)."""
     count = 0
     for entry in os.listdir("/proc"):
         if entry.isdigit():

@@ -88,15 +88,15 @@ def run_job(config: dict[str, Any], code_fd: int, test_fd: int, verdict_fd: int)
     req_r, req_w = os.pipe()
     rep_r, rep_w = os.pipe()
     out_r, out_w = os.pipe()
+    checker = os.fork()  # first: it runs when the candidate counts its uid's processes
+    if checker == 0:
+        checker_main(config, test_fd, verdict_fd, req_w, rep_r)
+    for fd in (test_fd, verdict_fd, req_w, rep_r):
+        os.close(fd)
     candidate = os.fork()
     if candidate == 0:
         candidate_main(config, code_fd, req_r, rep_w, out_w)
     for fd in (code_fd, req_r, rep_w, out_w):
-        os.close(fd)
-    checker = os.fork()
-    if checker == 0:
-        checker_main(config, test_fd, verdict_fd, req_w, rep_r)
-    for fd in (test_fd, verdict_fd, req_w, rep_r):
         os.close(fd)
     tail = Tail()
     try:
