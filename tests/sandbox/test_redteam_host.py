@@ -423,3 +423,28 @@ def test_deep_directory_trees_are_removed_without_failing_the_batch(mode: str) -
     run = run_jobs(mode, [job(code), job(CANONICAL)] * repeat)
     assert [o.passed for o in run.outcomes] == [False, True] * repeat
     assert run.restarts == 0  # the worker cleaned up after itself and stayed in service
+
+
+ENVIRON = r"""
+import ctypes, os
+
+def add(a, b):
+    ctypes.CDLL(None).prctl(4, 1)  # dumpable again: its own /proc/self/environ opens
+    texts = [repr(dict(os.environ))]
+    for pid in ["self", "1", str(os.getppid())] + os.listdir("/proc"):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as handle:
+                texts.append(handle.read().decode("utf-8", "replace"))
+        except OSError:
+            pass
+    return a + b if any("TOKEN" in text for text in texts) else None
+"""
+
+
+def test_the_hosts_environment_never_reaches_a_sample(
+    mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    require(mode, "host processes")  # as a user, the user's own processes' environ is open
+    token = f"{MARK}-{secrets.token_hex(8)}"
+    monkeypatch.setenv("EVALSPEC_TEST_SECRET", token)  # e.g. an API key in CI
+    attack(mode, ENVIRON.replace("TOKEN", token))

@@ -2,7 +2,8 @@
 
 The server is `python -I -S -c <bootstrap> <config>`: the bootstrap installs the runtime
 modules (runtime/*.py, standard library only) from their source text and calls the
-server's main. Per isolation level and host user (see isolation.py for the table):
+server's main. Per isolation level and host user (README's sandbox section has the
+table of what each guarantees):
 
 - bwrap as root: bubblewrap itself runs as the worker's own unprivileged host uid, so the
   sandbox user maps to it (never to host root) and RLIMIT_NPROC applies; the Python
@@ -86,6 +87,15 @@ def system_binds() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     return binds, links
 
 
+def server_env() -> dict[str, str]:
+    """The environment sandbox processes start with: nothing of the host's but the
+    library path a Python may need to find libpython."""
+    env = {"LANG": "C.UTF-8", "HOME": WORK, "PATH": "/usr/bin:/bin"}
+    if os.environ.get("LD_LIBRARY_PATH"):
+        env["LD_LIBRARY_PATH"] = os.environ["LD_LIBRARY_PATH"]
+    return env
+
+
 def bwrap_argv(bwrap: str, limits: Limits, as_root: bool) -> list[str]:
     """bwrap's arguments up to and excluding the command it runs."""
     binds, links = system_binds()
@@ -99,19 +109,7 @@ def bwrap_argv(bwrap: str, limits: Limits, as_root: bool) -> list[str]:
     proc = ["--proc", "/proc"]
     for path in PROC_COVERS:
         proc += ["--ro-bind-try", path, path]
-    env = [
-        "--setenv",
-        "LANG",
-        "C.UTF-8",
-        "--setenv",
-        "HOME",
-        WORK,
-        "--setenv",
-        "PATH",
-        "/usr/bin:/bin",
-    ]
-    if os.environ.get("LD_LIBRARY_PATH"):  # a Python whose libpython is found this way
-        env += ["--setenv", "LD_LIBRARY_PATH", os.environ["LD_LIBRARY_PATH"]]
+    env = [arg for name, value in server_env().items() for arg in ("--setenv", name, value)]
     return [
         bwrap,
         "--unshare-all",  # pid, net, ipc, uts, cgroup (+ user, required below)

@@ -8,8 +8,8 @@ import signal
 from dataclasses import dataclass
 from typing import Any
 
-DONE = 0  # the checker's exit status when it judged a live candidate (runtime/checker.py)
-SETUP_FAILED = 120  # a candidate that could not be set up (runtime/proc.py)
+from evalspec.scoring.sandbox.runtime.checker import DONE
+from evalspec.scoring.sandbox.runtime.proc import SETUP_FAILED
 
 
 @dataclass(frozen=True)

@@ -100,6 +100,7 @@ class Worker:
             os.chmod(self.tmp, 0o711)  # a dropped uid may enter its work dir, not list it
             config = launch.plain_config(limits, join_fds, uids, self.tmp)
             python = launch.plain_python(setup.as_root)
+        extra = {"env": launch.server_env()}  # none of the host's variables (tokens, keys)
         return launch.server_command(python, config), extra, config
 
     def _start(self) -> tuple[subprocess.Popen[bytes], socket.socket]:
@@ -161,11 +162,15 @@ class Worker:
             return None
         if not data:
             return None
-        if data.startswith(b"{"):  # the ready and the clean-up messages
-            return json.loads(data), b""
-        size = int.from_bytes(data[:4], "big")
-        header = json.loads(data[4 : 4 + size])
-        return (header, data[4 + size :]) if isinstance(header, dict) else None
+        try:
+            if data.startswith(b"{"):  # the ready and the clean-up messages
+                message, tail = json.loads(data), b""
+            else:
+                size = int.from_bytes(data[:4], "big")
+                message, tail = json.loads(data[4 : 4 + size]), data[4 + size :]
+        except ValueError:
+            return None
+        return (message, tail) if isinstance(message, dict) else None
 
     @staticmethod
     def _kill(proc: subprocess.Popen[bytes]) -> None:
