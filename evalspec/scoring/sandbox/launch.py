@@ -112,8 +112,13 @@ def bwrap_argv(bwrap: str, limits: Limits, as_root: bool) -> list[str]:
     env = [arg for name, value in server_env().items() for arg in ("--setenv", name, value)]
     return [
         bwrap,
-        "--unshare-all",  # pid, net, ipc, uts, cgroup (+ user, required below)
+        # not the cgroup namespace: a candidate joins its job cgroup through a descriptor
+        # opened outside, which kernels before 5.16 refuse from another cgroup namespace
         "--unshare-user",
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-ipc",
+        "--unshare-uts",
         "--disable-userns",  # no nested user namespace: no capabilities anywhere inside
         "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
         "--cap-drop", "ALL",
