@@ -42,7 +42,7 @@ from statistics import NormalDist
 import numpy as np
 import numpy.typing as npt
 
-from evalspec.gate.sequential import SequentialRule, Target
+from evalspec.gate.sequential import DEFAULT_SEQUENTIAL_SHARE, SequentialRule, Target
 from evalspec.gate.sequential.betting import Wealth, advance
 from evalspec.gate.sequential.fallback import binary_interval, margin_verdict
 
@@ -92,6 +92,8 @@ class Cell:
     share: float  # mean units used / N
     naive_passed: float
     naive_failed: float
+    fixed_passed: float  # the fixed-n 95% interval rule on all N pairs, no peeking
+    fixed_failed: float
 
     @property
     def errors(self) -> dict[int, float]:
@@ -107,6 +109,10 @@ class Cell:
     def power(self) -> float | None:
         """Share of correct decisions where one is correct (Δ = 0: PASS, Δ = -2m: FAIL)."""
         return {0: self.passed, 2: self.failed}.get(self.case.margins)
+
+    @property
+    def fixed_power(self) -> float | None:
+        return {0: self.fixed_passed, 2: self.fixed_failed}.get(self.case.margins)
 
 
 def error_bound(runs: int, alpha: float = ALPHA) -> float:
@@ -195,8 +201,8 @@ class Fallback:
 
 def simulate(
     d: npt.NDArray[np.int8], rule: SequentialRule, batches: tuple[int, ...], fallback: Fallback
-) -> dict[int, tuple[IntArray, IntArray, IntArray]]:
-    """Per batch: the decision and units used of each run, and the naive peeker's decision."""
+) -> dict[int, tuple[IntArray, IntArray, IntArray, IntArray]]:
+    """Per batch, of each run: the decision, units used, the naive peeker's and fixed-n decision."""
     runs, n = d.shape
     y = d.astype(np.float64) + MARGIN  # Y_j = d_j - (-m), unit weight (no clusters)
     path = advance(Wealth.start((runs,)), y, -(1.0 - MARGIN), 1.0 + MARGIN, rule.population_n)
@@ -205,7 +211,7 @@ def simulate(
     rows = np.arange(runs)
     at_budget = np.zeros(runs, np.int64)  # undecided after all N (benchmark target): a tie
     open_ = (up > n) & (down > n)
-    if not rule.exact_at_budget and open_.any():
+    if not rule.exact_at_budget and rule.alpha_fallback > 0 and open_.any():
         rest = d[open_]
         at_budget[open_] = fallback(
             np.count_nonzero(rest == 1, axis=1), np.count_nonzero(rest == -1, axis=1)
@@ -228,7 +234,7 @@ def simulate(
         naive = np.where(z >= z_limit, PASS, np.where(z < -z_limit, FAIL, UNDECIDED))
         stop = first_crossing(naive != UNDECIDED)
         stop_at = np.minimum(stop, points.size) - 1
-        out[batch] = (decision, used, naive[rows, stop_at])
+        out[batch] = (decision, used, naive[rows, stop_at], naive[:, -1])
     return out
 
 
@@ -245,27 +251,32 @@ def run_cells(
     runs: int,
     seed: int,
     batches: tuple[int, ...] | None = None,
+    share: float = DEFAULT_SEQUENTIAL_SHARE,
 ) -> list[Cell]:
     """The cells of one (target, Δ, q, N) for each batch (default 1, 50, N/10); [] if infeasible."""
     batches = batches or (1, 50, max(1, n // 10))
     if discordance < case.margins * MARGIN - 1e-12:
         return []  # fewer discordant pairs than the drop needs
     counts = population_counts(case, discordance, n) if target is Target.BENCHMARK else None
-    rule = SequentialRule(MARGIN, n, alpha=ALPHA, target=target, population_n=n)
+    rule = SequentialRule(
+        MARGIN, n, alpha=ALPHA, sequential_share=share, target=target, population_n=n
+    )
     fallback = Fallback(n, 1.0 - rule.alpha_fallback)
     rng = cell_seed(seed, str(target), case.label, discordance, n)
-    tallies = {b: np.zeros(5, np.float64) for b in batches}
+    tallies = {b: np.zeros(7, np.float64) for b in batches}
     per_chunk = max(1, CHUNK // n)
     for start in range(0, runs, per_chunk):
         chunk = min(per_chunk, runs - start)
         d = draw(target, case, discordance, counts, chunk, n, rng)
-        for batch, (decision, used, naive) in simulate(d, rule, batches, fallback).items():
+        for batch, (decision, used, naive, fixed) in simulate(d, rule, batches, fallback).items():
             tallies[batch] += [
                 np.count_nonzero(decision == PASS),
                 np.count_nonzero(decision == FAIL),
                 used.sum(),
                 np.count_nonzero(naive == PASS),
                 np.count_nonzero(naive == FAIL),
+                np.count_nonzero(fixed == PASS),
+                np.count_nonzero(fixed == FAIL),
             ]
     losses, gains = counts if counts is not None else (None, None)
     return [
@@ -283,6 +294,8 @@ def run_cells(
             share=t[2] / (runs * n),
             naive_passed=t[3] / runs,
             naive_failed=t[4] / runs,
+            fixed_passed=t[5] / runs,
+            fixed_failed=t[6] / runs,
         )
         for batch, t in tallies.items()
     ]
@@ -312,7 +325,11 @@ def summary(cells: list[Cell]) -> tuple[float, float, float]:
 
 
 def describe(cell: Cell) -> str:
-    power = "" if cell.power is None else f" power={cell.power:.4f}"
+    power = (
+        ""
+        if cell.power is None
+        else f" power={cell.power:.4f} fixed_n_power={cell.fixed_power:.4f}"
+    )
     errors = " ".join(
         f"error_{'pass' if s == PASS else 'fail'}={e:.4f}" for s, e in cell.errors.items()
     )
@@ -333,12 +350,22 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1000 runs, N in {100, 1319}")
     parser.add_argument("--target", choices=[t.value for t in Target], action="append")
     parser.add_argument("--seed", type=int, default=20261122)
+    parser.add_argument(
+        "--share",
+        type=float,
+        default=DEFAULT_SEQUENTIAL_SHARE,
+        help="α share of the sequential test",
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", help="N values (default 100 1319 14042)")
     args = parser.parse_args()
     runs = 1000 if args.quick and args.runs == 10_000 else args.runs
-    sizes = SIZES[:2] if args.quick else SIZES
+    sizes = args.sizes or (SIZES[:2] if args.quick else SIZES)
     targets = [Target(t) for t in args.target] if args.target else list(Target)
     bound = error_bound(runs)
-    print(f"margin {MARGIN}, alpha {ALPHA}, {runs} seeded runs per cell; bound {bound:.4f}")
+    print(
+        f"margin {MARGIN}, alpha {ALPHA}, sequential share {args.share}, {runs} seeded runs "
+        f"per cell; bound {bound:.4f}"
+    )
     results: dict[Target, list[Cell]] = {}
     for target in targets:
         cells = results[target] = []
@@ -346,7 +373,7 @@ def main() -> None:
             started = time.perf_counter()
             for q in DISCORDANCES:
                 for case in cases(target):
-                    for cell in run_cells(target, case, q, n, runs, args.seed):
+                    for cell in run_cells(target, case, q, n, runs, args.seed, share=args.share):
                         cells.append(cell)
                         print(describe(cell), flush=True)
             print(f"# target={target} N={n}: {time.perf_counter() - started:.0f} s", flush=True)
@@ -358,13 +385,17 @@ def main() -> None:
         exceeding = sum(1 for c in boundary for e in c.naive_errors.values() if e > bound)
         sides = sum(len(c.case.wrong) for c in boundary)
         largest = max(c.share for c in clear(cells)) if clear(cells) else math.nan
+        fixed_power = min(
+            (c.fixed_power for c in clear(cells) if c.fixed_power is not None), default=math.nan
+        )
         ok = worst <= bound and share <= TARGET_SHARE and power >= TARGET_POWER
         print(
             f"naive peeking ({target}): max per-side error {naive_worst:.4f}; "
             f"{exceeding} of {sides} boundary sides above the bound {bound:.4f}"
         )
         print(
-            f"clear cases ({target}): largest cell share {largest:.3f}; "
+            f"clear cases ({target}): largest cell share {largest:.3f}; fixed-n gate on all N "
+            f"(no peeking): power {fixed_power:.4f}; "
             f"targets (error <= {bound:.4f}, share <= {TARGET_SHARE}, power >= "
             f"{TARGET_POWER}): {'met' if ok else 'NOT met'}"
         )

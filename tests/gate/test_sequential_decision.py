@@ -84,6 +84,16 @@ def test_at_the_budget_the_rule_falls_back_on_tangos_interval_at_1_minus_alpha_f
     assert "budget of 100 samples reached" in decision.reason
 
 
+def test_without_a_fallback_share_the_budget_ends_undecided() -> None:
+    rule = SequentialRule(0.05, 100, sequential_share=1.0)
+
+    decision = rule.update(stream(0.075, 0.025, 100, seed=4))
+
+    assert rule.threshold == pytest.approx(40.0)
+    assert decision.state is State.BUDGET and decision.fallback is None
+    assert "no fallback" in decision.reason
+
+
 def test_continuous_scores_fall_back_on_the_bootstrap() -> None:
     rng = np.random.Generator(np.random.PCG64(5))
     base = rng.uniform(0.3, 0.7, 80)

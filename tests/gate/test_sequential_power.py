@@ -119,7 +119,7 @@ def test_the_simulation_decides_run_by_run_as_the_rule_itself(
         ]
     )
 
-    decision, used, _ = bench.simulate(d, rule, (batch,), fallback)[batch]
+    decision, used, _, _ = bench.simulate(d, rule, (batch,), fallback)[batch]
 
     words = {bench.PASS: State.PASS, bench.FAIL: State.FAIL, bench.UNDECIDED: State.BUDGET}
     for run in range(runs):

@@ -238,6 +238,9 @@ class SequentialRule:
         if self.exact_at_budget:
             reason = f"the whole benchmark's change equals -{self.margin:g} (max_drop): a tie"
             return self._keep(State.BUDGET, p_pass, p_fail, reason)
+        if self.alpha_fallback <= 0.0:
+            reason = f"budget of {self.budget_n} {self._units()} reached undecided (no fallback)"
+            return self._keep(State.BUDGET, p_pass, p_fail, reason)
         return self._fallback(p_pass, p_fail, family)
 
     def _fallback(self, p_pass: float, p_fail: float, family: int) -> Decision:
