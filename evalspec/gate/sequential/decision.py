@@ -367,6 +367,8 @@ def decide_all(rules: Sequence[SequentialRule]) -> list[Decision]:
 
     Decided rules keep their decision (and frozen p-values, which still count in
     the family); the family size k also sets each fallback's Bonferroni level.
+    Each rule compares its adjusted p-values with its own α_seq / 2: with rules of
+    different confidence levels the family's error is bounded by the largest.
     """
     raw = [rule.p_values() for rule in rules]
     pass_adjusted = holm({i: p for i, (p, _) in enumerate(raw)})
