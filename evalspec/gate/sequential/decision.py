@@ -219,10 +219,8 @@ class SequentialRule:
 
     def p_values(self) -> tuple[float, float]:
         """Raw anytime-valid p-values of "Δ ≤ -m" (PASS side) and "Δ ≥ -m" (FAIL side)."""
-        return (
-            math.exp(-float(self._wealth.max_up[self._null])),
-            math.exp(-float(self._wealth.max_down[self._null])),
-        )
+        e_pass, e_fail = self._e_values()
+        return 1.0 / e_pass, 1.0 / e_fail
 
     def conclude(self, p_pass: float, p_fail: float, family: int) -> Decision:
         """The decision given this look's Holm-adjusted p-values in a family of ``family`` rules."""
@@ -325,6 +323,7 @@ class SequentialRule:
         )
 
     def _e_values(self) -> tuple[float, float]:
+        """Running max wealth against "Δ ≤ -m" and "Δ ≥ -m" (1 / the raw p-values)."""
         return (
             math.exp(float(self._wealth.max_up[self._null])),
             math.exp(float(self._wealth.max_down[self._null])),
