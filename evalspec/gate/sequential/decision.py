@@ -37,8 +37,7 @@ Units: single samples, or clusters (documents) whose samples move together. A un
 j contributes its mean difference d_j over its n_j samples; the test runs on
 Y_j = n_j (d_j - δ) / n_max ∈ [-(1 + δ), 1 - δ] for the null δ = -m (n_max: the
 largest cluster, known before looking), whose mean has the sign of Δ - δ for the
-item-weighted Δ = E[n d] / E[n], the mean the fixed-n gate and its cluster
-bootstrap estimate.
+item-weighted Δ = E[n d] / E[n], the mean the fixed-n gate estimates.
 """
 
 from __future__ import annotations
@@ -89,7 +88,7 @@ class Decision:
     e_fail: float  # running max wealth against "Δ ≥ -m"
     p_pass: float  # anytime-valid p-value of "Δ ≤ -m", Holm-adjusted over the family
     p_fail: float  # anytime-valid p-value of "Δ ≥ -m", Holm-adjusted over the family
-    method: str | None  # sequential | exact | tango-score | paired-bootstrap | cluster-bootstrap
+    method: str | None  # sequential | exact | tango-score | paired-t | cluster-robust-t
     fallback: FixedN | None = None
 
     @property
@@ -122,12 +121,11 @@ class SequentialRule:
         population_n: int | None = None,
         max_cluster_size: int = 1,
         score_span: float = 1.0,
-        seed: int = 0,
     ) -> None:
         """``margin`` and differences are in score units, scores span ``score_span`` (1 for [0, 1]).
 
         ``budget_n`` and ``population_n`` (the benchmark's N, required for the
-        benchmark target) count units; ``seed`` fixes the fallback's bootstrap.
+        benchmark target) count units.
         """
         if not 0.0 < margin < score_span:
             raise ValueError(f"margin {margin} must lie in (0, {score_span})")
@@ -144,7 +142,6 @@ class SequentialRule:
         self.population_n = population_n if target is Target.BENCHMARK else None
         self.max_cluster_size = max_cluster_size
         self.score_span = score_span
-        self.seed = seed
         self.exact_at_budget = target is Target.BENCHMARK and population_n == budget_n
         share = 1.0 if self.exact_at_budget else sequential_share
         self.alpha_sequential = share * alpha
@@ -244,7 +241,7 @@ class SequentialRule:
     def _fallback(self, p_pass: float, p_fail: float, family: int) -> Decision:
         confidence = 1.0 - self.alpha_fallback / family
         diffs = np.asarray(self._differences, dtype=np.float64)
-        interval = fixed_n_interval(diffs, np.asarray(self._sizes, np.int64), confidence, self.seed)
+        interval = fixed_n_interval(diffs, np.asarray(self._sizes, np.int64), confidence)
         span = self.score_span
         fixed = FixedN(interval.low * span, interval.high * span, confidence, interval.test)
         verdict = margin_verdict(fixed.low, fixed.high, self.margin)

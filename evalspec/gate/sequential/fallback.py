@@ -2,9 +2,9 @@
 
 Per-unit differences that are all -1, 0 or +1 (single samples with binary
 outcomes) get Tango's score interval of the paired difference; other
-differences the seeded paired bootstrap, resampling whole clusters when units
-are clusters (item-weighted, as the fixed-n gate does). The interval is read
-with the gate's non-inferiority rule (`margin_verdict`).
+differences the gate's paired t-interval (`stats.mean_difference`), cluster-robust
+when units are clusters (item-weighted, as the fixed-n gate does). The interval is
+read with the gate's non-inferiority rule (`margin_verdict`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from evalspec.gate.compare import BOOTSTRAP, CLUSTER_BOOTSTRAP
-from evalspec.gate.stats import paired_bootstrap, tango_interval
+from evalspec.gate.compare import CLUSTER_T, PAIRED_T
+from evalspec.gate.stats import mean_difference, tango_interval
 
 TANGO = "tango-score"
 TOLERANCE = 1e-9  # as the fixed-n rules: an interval end within 1e-9 of -margin counts as on it
@@ -28,7 +28,7 @@ class FixedN:
     low: float
     high: float
     confidence: float
-    test: str  # tango-score | paired-bootstrap | cluster-bootstrap
+    test: str  # tango-score | paired-t | cluster-robust-t
 
 
 def margin_verdict(low: float, high: float, margin: float) -> str:
@@ -50,7 +50,6 @@ def fixed_n_interval(
     differences: npt.NDArray[np.float64],
     sizes: npt.NDArray[np.int64],
     confidence: float,
-    seed: int,
 ) -> FixedN:
     """The interval of the item-weighted mean difference from per-unit mean differences."""
     singles = bool(np.all(sizes == 1))
@@ -58,10 +57,17 @@ def fixed_n_interval(
         gained = int(np.count_nonzero(differences == 1.0))
         lost = int(np.count_nonzero(differences == -1.0))
         return binary_interval(gained, lost, differences.size, confidence)
-    if singles:
-        interval = paired_bootstrap(differences.tolist(), confidence, seed)
-        return FixedN(interval.low, interval.high, confidence, BOOTSTRAP)
+    items = [f"i{k}" for k in range(int(sizes.sum()))]
     per_item = np.repeat(differences, sizes).tolist()
-    labels = [str(unit) for unit in np.repeat(np.arange(sizes.size), sizes)]
-    interval = paired_bootstrap(per_item, confidence, seed, clusters=labels)
-    return FixedN(interval.low, interval.high, confidence, CLUSTER_BOOTSTRAP)
+    clusters = (
+        {}
+        if singles
+        else {
+            item: f"c{unit}"
+            for item, unit in zip(items, np.repeat(np.arange(sizes.size), sizes), strict=True)
+        }
+    )
+    interval = mean_difference(
+        dict(zip(items, per_item, strict=True)), dict.fromkeys(items, 0.0), clusters, confidence
+    )
+    return FixedN(interval.low, interval.high, confidence, PAIRED_T if singles else CLUSTER_T)
