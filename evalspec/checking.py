@@ -6,7 +6,6 @@ objects; the CLI prints them and maps them to exit codes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,9 +25,10 @@ from evalspec.gate import (
     unmeasured_units,
 )
 from evalspec.history.recording import record_check
+from evalspec.monitor import interval_from_env
 from evalspec.plan import Plan, compile_plan
 from evalspec.report import Reports, render_reports
-from evalspec.runner import Executor, LocalExecutor, execute, interruptible
+from evalspec.runner import Events, Executor, Lines, LocalExecutor, execute, interruptible
 from evalspec.spec import LoadedSpec, LoadedThresholds, load_located_thresholds, load_spec
 from evalspec.store import (
     ResponseCache,
@@ -55,7 +55,7 @@ def run_check(
     *,
     limit: int | None = None,
     runs_dir: Path | None = None,
-    progress: Callable[[str], None] = lambda _: None,
+    events: Events | None = None,
     executor: Executor | None = None,
     use_cache: bool = True,
     history: Path | None = None,
@@ -66,26 +66,26 @@ def run_check(
     A run that is interrupted (SIGINT, SIGTERM) or fails on the way is still finished:
     its manifest says "interrupted" or "failed" and why, its results.json exists, and
     every record written so far is kept."""
+    events = events or Lines(lambda _: None)
     loaded = load_spec(spec_path)
     plan = compile_plan(loaded, limit=limit)
-    rules = load_gate_rules(loaded)
-    _, baseline_path = _gate_paths(loaded)
-    baseline = read_baseline(baseline_path, loaded.spec.name) if baseline_path else None
-    progress(f"{len(plan.units)} units, {plan.engine_loads} engine load(s)")
+    rules, baseline = load_gate(loaded)
+    interval_from_env()  # a bad monitor setting is exit 2 before a run directory exists
+    events.message(f"{len(plan.units)} units, {plan.engine_loads} engine load(s)")
 
     cache = ResponseCache(default_cache_path()) if use_cache else None
     try:
         if cache is not None and cache.upgraded:
-            progress(
+            events.message(
                 f"response cache {cache.path} upgraded ({', '.join(cache.upgraded)}): "
                 "entries of the older format were dropped"
             )
         store = RunStore(runs_dir or default_runs_dir())
         run = store.create(plan.spec_name, _manifest(loaded, plan))
-        progress(f"run {run.run_id} in {run.path}")
+        events.message(f"run {run.run_id} in {run.path}")
         executor = executor or LocalExecutor(default_pool())
         with interruptible(run):
-            execution = execute(plan, run, executor, progress, cache, loaded.base_dir)
+            execution = execute(plan, run, executor, events, cache, loaded.base_dir)
     finally:
         if cache is not None:
             cache.close()
@@ -111,14 +111,16 @@ def run_check(
     return CheckOutcome(run.run_id, run.path, reports, result.exit_code, warnings)
 
 
-def load_gate_rules(loaded: LoadedSpec) -> LoadedThresholds | None:
-    """The spec's thresholds file, each rule checked to select a metric of the spec's units."""
-    thresholds_path, _ = _gate_paths(loaded)
-    if thresholds_path is None:
-        return None
-    rules = load_located_thresholds(thresholds_path)
-    check_rules(rules.thresholds, spec_targets(loaded.spec), rules.where)
-    return rules
+def load_gate(loaded: LoadedSpec) -> tuple[LoadedThresholds | None, Baseline | None]:
+    """The spec's thresholds (each rule checked to select a metric of the spec's units) and
+    its baseline (checked to be this spec's), as `check` and `validate` read them."""
+    thresholds_path, baseline_path = _gate_paths(loaded)
+    rules = None
+    if thresholds_path is not None:
+        rules = load_located_thresholds(thresholds_path)
+        check_rules(rules.thresholds, spec_targets(loaded.spec), rules.where)
+    baseline = read_baseline(baseline_path, loaded.spec.name) if baseline_path else None
+    return rules, baseline
 
 
 def gate_reports(

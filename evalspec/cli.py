@@ -85,17 +85,21 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("specs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--spec-only",
+    is_flag=True,
+    help="Check the files only (spec, catalogs, thresholds, baseline, schema files): "
+    "read no dataset and locate no model, for a machine without them.",
+)
 @_user_errors
-def validate(specs: tuple[Path, ...]) -> None:
-    """Validate spec files (exit 0 when all are valid, 2 otherwise)."""
-    from evalspec.checking import load_gate_rules
-    from evalspec.spec import load_spec
+def validate(specs: tuple[Path, ...], spec_only: bool) -> None:
+    """Validate spec files as `check` would before running: spec, catalogs, thresholds,
+    baseline, templates, datasets and plan; no engine is loaded (exit 0 when all are
+    valid, 2 otherwise). Model catalog files are validated as catalogs."""
+    from evalspec.validating import validate_file
 
     for path in specs:
-        loaded = load_spec(path)
-        load_gate_rules(loaded)
-        spec = loaded.spec
-        click.echo(f"ok: {path} ({len(spec.models)} models, {len(spec.tasks)} tasks)")
+        click.echo(validate_file(path, spec_only=spec_only))
 
 
 @cli.command()
@@ -195,12 +199,13 @@ def check(
     2 invalid spec or usage, 3 infrastructure failure.
     """
     from evalspec.checking import run_check
+    from evalspec.runner import Lines
 
     outcome = run_check(
         spec_path,
         limit=limit,
         runs_dir=runs_dir,
-        progress=_progress(quiet),
+        events=Lines(_progress(quiet)),
         use_cache=not no_cache,
         history=history,
     )

@@ -1,9 +1,16 @@
-"""Where Hugging Face datasets lie in the local caches (plain filesystem reads, no network).
+"""The local Hugging Face caches: hub repositories (models, datasets) and `datasets` files.
 
-Two caches: the hub cache (`huggingface-cli download`, `snapshot_download`) keeps a
-repository's files in `datasets--OWNER--NAME/snapshots/<revision>/`; the `datasets` library
-cache (`load_dataset`) keeps prepared Arrow files in
+The hub cache (`hf download`, `snapshot_download`, and what transformers and vLLM fill)
+is read through huggingface_hub's cache APIs, never by its folder layout:
+`resolve_revision` turns a branch, tag or None (the default branch) into a commit sha
+(from the Hub when online, else from the cache's `refs/`), `snapshot_download(...,
+local_files_only=True)` gives a commit's complete snapshot directory, and
+`scan_cache_dir` lists the snapshots present. The `datasets` library cache
+(`load_dataset`) has no such API: its prepared Arrow files are found by their layout,
 `OWNER___NAME/<config>/<version>/<hash>/<name>-<split>[-NNNNN-of-NNNNN].arrow`.
+
+Cache locations and offline mode are read from the environment at each call: the
+constants in huggingface_hub are fixed when it is first imported.
 """
 
 from __future__ import annotations
@@ -12,6 +19,15 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from huggingface_hub import CacheNotFound, constants, resolve_revision, scan_cache_dir
+from huggingface_hub import snapshot_download as _snapshot_download
+from huggingface_hub.errors import (
+    HfHubHTTPError,
+    LocalEntryNotFoundError,
+    RevisionResolutionError,
+)
+from huggingface_hub.file_download import repo_folder_name
 
 
 def _hf_home() -> Path:
@@ -37,22 +53,78 @@ def datasets_cache_dir() -> Path:
     return _hf_home() / "datasets"
 
 
-def hub_snapshot(repo_id: str) -> tuple[Path, Path | None]:
-    """(the repository's cache directory, its snapshot to read or None when absent).
+def hub_offline() -> bool:
+    """HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE) set: never ask the Hub."""
+    value = os.environ.get("HF_HUB_OFFLINE") or os.environ.get("TRANSFORMERS_OFFLINE") or ""
+    return constants.HF_HUB_OFFLINE or value.upper() in {"1", "ON", "YES", "TRUE"}
 
-    The snapshot is the revision `refs/main` names, else the newest one present.
+
+class RevisionError(Exception):
+    """A revision that cannot be turned into a commit; `hub_answered`: the Hub said so
+    (no such repository or revision), else it could not be asked and the cache lacks it."""
+
+    def __init__(self, message: str, hub_answered: bool) -> None:
+        super().__init__(message)
+        self.hub_answered = hub_answered
+
+
+def resolve_commit(repo_id: str, revision: str | None, repo_type: str = "model") -> str:
+    """The commit sha a revision (branch, tag, commit; None: the default branch) names:
+    a commit as it is, else the Hub's answer when online, else the cache's `refs/`."""
+    try:
+        resolved = resolve_revision(
+            repo_id,
+            repo_type=repo_type,
+            revision=revision,
+            cache_dir=hub_cache_dir(),
+            local_files_only=hub_offline(),
+        )
+    except RevisionResolutionError as exc:
+        raise RevisionError(str(exc), hub_answered=False) from exc
+    except HfHubHTTPError as exc:  # no such repository / revision, no access
+        status = exc.response.status_code if exc.response is not None else "?"
+        raise RevisionError(f"{type(exc).__name__}, HTTP {status}", hub_answered=True) from exc
+    return resolved.resolved
+
+
+def cached_snapshot(repo_id: str, revision: str | None, repo_type: str = "model") -> Path | None:
+    """The complete snapshot directory of a revision in the hub cache, or None."""
+    try:
+        found = _snapshot_download(
+            repo_id,
+            repo_type=repo_type,
+            revision=revision,
+            cache_dir=hub_cache_dir(),
+            local_files_only=True,
+        )
+    except (LocalEntryNotFoundError, ValueError, OSError):
+        return None
+    return Path(str(found))
+
+
+def hub_snapshot(repo_id: str) -> tuple[Path, Path | None]:
+    """(the dataset's directory in the hub cache, its snapshot to read or None when absent).
+
+    The snapshot is the one `main` names, else the most recently modified one present
+    (a dataset downloaded by commit has no `refs/main`).
     """
-    repo_dir = hub_cache_dir() / ("datasets--" + repo_id.replace("/", "--"))
-    snapshots = repo_dir / "snapshots"
-    ref = repo_dir / "refs" / "main"
-    if ref.is_file():
-        named = snapshots / ref.read_text(encoding="utf-8").strip()
-        if named.is_dir():
-            return repo_dir, named
-    present = _subdirs(snapshots)
-    if not present:
+    repo_dir = hub_cache_dir() / repo_folder_name(repo_id=repo_id, repo_type="dataset")
+    named = cached_snapshot(repo_id, "main", repo_type="dataset")
+    if named is not None:
+        return repo_dir, named
+    try:
+        cache = scan_cache_dir(hub_cache_dir())
+    except (CacheNotFound, ValueError):
         return repo_dir, None
-    return repo_dir, max(present, key=lambda d: d.stat().st_mtime)
+    revisions = [
+        revision
+        for repo in cache.repos
+        if repo.repo_type == "dataset" and repo.repo_id == repo_id
+        for revision in repo.revisions
+    ]
+    if not revisions:
+        return repo_dir, None
+    return repo_dir, max(revisions, key=lambda r: r.last_modified).snapshot_path
 
 
 @dataclass(frozen=True)

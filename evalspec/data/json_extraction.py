@@ -13,7 +13,7 @@ One JSON object per line:
 prompt = instruction + "\\n\\nText:\\n" + text, the default instruction being "Extract the
 following fields from the text as a JSON object: <target's field names, comma separated>."
 target = json.dumps(target, sort_keys=True); meta["target"] = the object, meta["schema"]
-when given.
+when given (checked here: a usable JSON Schema whose `$ref`s stay inside it).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from evalspec.data.choices import (
 from evalspec.data.ids import row_id
 from evalspec.data.rows import Row
 from evalspec.data.types import Sample
+from evalspec.spec.json_schemas import check_schema
 
 USED = ("id", "text", "target", "schema", "instruction", "tags", "cluster")
 
@@ -52,6 +53,10 @@ def parse_json_extraction_row(row: Row) -> tuple[Sample, bool]:
     meta["target"] = target
     if row.fields.get("schema") is not None:
         meta["schema"] = object_value(row, "schema", row.fields["schema"])
+        try:
+            check_schema(meta["schema"])
+        except ValueError as exc:
+            raise row.error(f"field 'schema': {exc}; fix the schema") from None
     sample = Sample(
         id=sample_id,
         prompt=prompt,

@@ -6,7 +6,7 @@ Lines is read as such), CSV (`.csv`: a header row, or the format's column names)
 text formats gzipped (`.gz`), Parquet (`.parquet`) and Arrow IPC (`.arrow`: what
 `datasets` writes to its cache and with `save_to_disk`). Every reader returns a RowFile
 whose digest is the sha256 of the bytes read, so bad data is reported as FILE:LINE,
-FILE:item N or FILE:row N.
+FILE:item N or FILE:row N. Sizes and nesting are bounded (evalspec.data.limits).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import io
 import json
 import zlib
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,14 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.ipc  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
+from evalspec.data.limits import (
+    Limits,
+    deep_line,
+    depth_message,
+    limits,
+    may_be_too_deep,
+    too_deep,
+)
 from evalspec.data.rows import Row, RowFile
 from evalspec.errors import SpecError
 from evalspec.paths import sha256_bytes
@@ -72,33 +81,52 @@ def read_rows(path: Path, csv_columns: tuple[str, ...] | None = None) -> RowFile
     suffix = data_suffix(path)
     if suffix is None:
         raise unsupported_file(path)
-    data = path.read_bytes()
+    bounds = limits()
+    try:
+        size = path.stat().st_size
+        if size > bounds.file_bytes:
+            raise bounds.file_error(str(path), size)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot read the data file ({exc.strerror})") from exc
     digest = sha256_bytes(data)
     if suffix.endswith(".gz"):
-        data = _gunzip(path, data)
+        data = _gunzip(path, data, bounds)
         suffix = suffix[: -len(".gz")]
     readers: dict[str, Callable[[str, bytes], list[Row]]] = {
-        ".jsonl": _jsonl_rows,
-        ".json": _json_rows,
-        ".csv": lambda where, raw: _csv_rows(where, raw, csv_columns),
-        ".parquet": _parquet_rows,
+        ".jsonl": partial(_jsonl_rows, bounds=bounds),
+        ".json": partial(_json_rows, bounds=bounds),
+        ".csv": lambda where, raw: _csv_rows(where, raw, csv_columns, bounds),
+        ".parquet": partial(_parquet_rows, bounds=bounds),
         ".arrow": _arrow_rows,
     }
     return RowFile(path=path, digest=digest, rows=readers[suffix](str(path), data))
 
 
-def _gunzip(path: Path, data: bytes) -> bytes:
+def _gunzip(path: Path, data: bytes, bounds: Limits) -> bytes:
+    """The decompressed bytes, read in chunks: past the size limit it stops (gzip bombs)."""
+    chunks: list[bytes] = []
+    total = 0
     try:
-        return gzip.decompress(data)
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+            while chunk := stream.read(1 << 20):
+                total += len(chunk)
+                if total > bounds.file_bytes:
+                    raise bounds.file_error(str(path), what="decompresses to")
+                chunks.append(chunk)
     except (OSError, EOFError, zlib.error) as exc:
         raise SpecError(f"{path}: not a readable gzip file ({exc})") from exc
+    return b"".join(chunks)
 
 
-def _jsonl_rows(file: str, data: bytes) -> list[Row]:
+def _jsonl_rows(file: str, data: bytes, bounds: Limits | None = None) -> list[Row]:
     """One JSON object a line; blank lines are skipped. `where` is FILE:LINE."""
+    bounds = bounds or limits()
     rows: list[Row] = []
     for number, raw in enumerate(data.split(b"\n"), start=1):
         where = f"{file}:{number}"
+        if len(raw) > bounds.line_bytes:
+            raise bounds.line_error(where, len(raw))
         try:
             line = raw.decode("utf-8").strip().lstrip("\ufeff")
         except UnicodeDecodeError as exc:
@@ -109,13 +137,17 @@ def _jsonl_rows(file: str, data: bytes) -> list[Row]:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
             raise SpecError(f"{where}: invalid JSON: {exc.msg} (column {exc.colno})") from exc
+        except RecursionError:
+            raise SpecError(f"{where}: {depth_message()}") from None
+        if may_be_too_deep(raw) and too_deep(value):
+            raise SpecError(f"{where}: {depth_message()}")
         if not isinstance(value, dict):
             raise SpecError(f"{where}: expected a JSON object, got {type(value).__name__}")
         rows.append(Row(where=where, line=number, fields=value, file=file))
     return rows
 
 
-def _json_rows(file: str, data: bytes) -> list[Row]:
+def _json_rows(file: str, data: bytes, bounds: Limits | None = None) -> list[Row]:
     """A JSON document: a list of objects, an object of objects (key -> `_key`), or an
     object with one list of objects ({"data": [...]}); another object is one row at
     FILE:LINE of its start.
@@ -126,10 +158,22 @@ def _json_rows(file: str, data: bytes) -> list[Row]:
         raise SpecError(f"{file}: not UTF-8 text ({exc.reason})") from exc
     except json.JSONDecodeError as exc:
         if exc.msg == "Extra data":
-            return _jsonl_rows(file, data)
+            return _jsonl_rows(file, data, bounds)
         raise SpecError(
             f"{file}:{exc.lineno}: invalid JSON: {exc.msg} (column {exc.colno})"
         ) from exc
+    except RecursionError:
+        raise SpecError(f"{file}:{deep_line(data)}: {depth_message()}") from None
+    rows = _document_rows(file, data, document)
+    if may_be_too_deep(data):
+        for row in rows:
+            if too_deep(row.fields):
+                raise row.error(depth_message())
+    return rows
+
+
+def _document_rows(file: str, data: bytes, document: Any) -> list[Row]:
+    """The rows of a parsed JSON document (see _json_rows)."""
     if isinstance(document, list):
         return _items(file, document)
     if not isinstance(document, dict):
@@ -173,9 +217,14 @@ def _items(file: str, items: list[Any]) -> list[Row]:
     return rows
 
 
-def _csv_rows(file: str, data: bytes, columns: tuple[str, ...] | None) -> list[Row]:
+def _csv_rows(
+    file: str, data: bytes, columns: tuple[str, ...] | None, bounds: Limits | None = None
+) -> list[Row]:
     """CSV with a header row, or header-less with `columns` (a first row equal to the
-    column names is then skipped). `where` is FILE:LINE of the record's first line."""
+    column names is then skipped). `where` is FILE:LINE of the record's first line.
+    A field may be as long as a line may (the csv module's limit is process-wide)."""
+    bounds = bounds or limits()
+    csv.field_size_limit(bounds.line_bytes)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -209,6 +258,8 @@ def _csv_rows(file: str, data: bytes, columns: tuple[str, ...] | None) -> list[R
                 rows.append(Row(where=f"{file}:{line}", line=line, fields=fields, file=file))
             first = False
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise bounds.line_error(f"{file}:{next_line}") from None
         raise SpecError(f"{file}:{reader.line_num}: unreadable CSV ({exc})") from exc
     return rows
 
@@ -221,8 +272,14 @@ def _header(where: str, record: list[str]) -> tuple[str, ...]:
     return names
 
 
-def _parquet_rows(file: str, data: bytes) -> list[Row]:
+def _parquet_rows(file: str, data: bytes, bounds: Limits | None = None) -> list[Row]:
+    """Refused before reading when its uncompressed size is over the file limit."""
+    bounds = bounds or limits()
     try:
+        meta = pq.ParquetFile(pa.BufferReader(data)).metadata
+        size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        if size > bounds.file_bytes:
+            raise bounds.file_error(file, size, "decompresses to")
         table = pq.read_table(pa.BufferReader(data))
     except _ARROW_ERRORS as exc:
         raise SpecError(f"{file}: not a readable Parquet file ({exc})") from exc

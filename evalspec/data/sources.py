@@ -227,7 +227,7 @@ def _hf(repo_id: str, split: str, config: str | None) -> SourceFiles:
     raise SpecError(
         f"{label} ({wanted}) is not in the local Hugging Face cache (read offline); "
         f"looked in {'; '.join(tried)}. Download it on a machine with network: "
-        f"`huggingface-cli download --repo-type dataset {repo_id}` (or "
+        f"`hf download --repo-type dataset {repo_id}` (or "
         f"`datasets.load_dataset({load_args})`) and copy the cache here (HF_HOME, "
         "HF_HUB_CACHE or HF_DATASETS_CACHE point at it), or point dataset.source at a "
         "local copy"

@@ -1,9 +1,11 @@
 """The openai engine: a unit's prompts sent concurrently to an OpenAI-compatible server.
 
-Chat prompts go to `/v1/chat/completions`, raw prompts to `/v1/completions`, at most
-`max_concurrency` in flight, answers in prompt order. A request that still fails after
-the client's retries becomes a Completion with `error` set (an infrastructure error on
-that sample, never a model failure). Log-likelihoods come from prompt logprobs
+Chat prompts go to `/v1/chat/completions`, raw prompts to `/v1/completions` (through the
+`openai` SDK's async client, see openai_client), at most `max_concurrency` in flight,
+answers in prompt order. Engine arguments are extra JSON fields of every request (the
+fields evalspec sets itself take precedence). A request that still fails after the
+client's retries becomes a Completion with `error` set (an infrastructure error on that
+sample, never a model failure). Log-likelihoods come from prompt logprobs
 (`/v1/completions` with `echo`, `logprobs: 1`, `max_tokens: 1`).
 """
 
@@ -17,10 +19,20 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
-import httpx
+import openai
+from openai import AsyncOpenAI
+from openai.types import Completion as TextCompletion
+from openai.types import CompletionUsage
+from openai.types.chat import ChatCompletion
 
 from evalspec.engines.base import BatchStats, Completion, Prompt, prompt_seeds
-from evalspec.engines.openai_client import ClientConfig, EndpointError, get_json, post_json
+from evalspec.engines.openai_client import (
+    ClientConfig,
+    describe_failure,
+    get_json,
+    make_client,
+    request_options,
+)
 from evalspec.errors import InfraError
 from evalspec.spec.models import AdapterSpec, GenerationSpec
 
@@ -100,47 +112,58 @@ class OpenAIEngine:
             raise InfraError(f"adapter '{adapter.id}' is not served by this engine")
         return adapter.id
 
+    def _extra(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """engine_args as extra body fields, except those the request sets itself."""
+        return {k: v for k, v in self.config.extra_body if k not in fields}
+
     async def _one(
-        self, client: httpx.AsyncClient, model: str, prompt: Prompt, params: GenerationSpec
+        self, client: AsyncOpenAI, model: str, prompt: Prompt, params: GenerationSpec
     ) -> Completion:
-        body: dict[str, Any] = {
-            **dict(self.config.extra_body),
+        fields: dict[str, Any] = {
             "model": model,
             "max_tokens": params.max_tokens,
             "temperature": params.temperature,
             "top_p": params.top_p,
         }
         if params.stop:
-            body["stop"] = list(params.stop)
+            fields["stop"] = list(params.stop)
         if params.seed is not None:
-            body["seed"] = params.seed
-        chat = not isinstance(prompt, str)
-        body["messages" if chat else "prompt"] = prompt
+            fields["seed"] = params.seed
         start = time.perf_counter()
         try:
-            data = await post_json(
-                client, self.config.client, "/chat/completions" if chat else "/completions", body
-            )
-            choice = data["choices"][0]
-            text = choice["message"]["content"] if chat else choice["text"]
-            usage = data.get("usage") or {}
-        except EndpointError as exc:
-            return Completion("", 0, 0, None, None, error=str(exc))
-        except (KeyError, IndexError, TypeError) as exc:
-            return Completion("", 0, 0, None, None, error=f"malformed answer: missing {exc}")
+            answer = await self._ask(client, prompt, fields)
+        except openai.APIError as exc:
+            return Completion("", 0, 0, None, None, error=describe_failure(exc, self._timeout))
+        try:
+            text, finish_reason, usage = _parts(answer)
+        except (AttributeError, IndexError, TypeError) as exc:
+            return Completion("", 0, 0, None, None, error=f"malformed answer: {exc}")
         return Completion(
             text=text or "",
-            prompt_tokens=int(usage.get("prompt_tokens") or 0),
-            completion_tokens=int(usage.get("completion_tokens") or 0),
-            finish_reason=choice.get("finish_reason"),
+            prompt_tokens=int(usage.prompt_tokens or 0) if usage else 0,
+            completion_tokens=int(usage.completion_tokens or 0) if usage else 0,
+            finish_reason=finish_reason,
             latency_s=time.perf_counter() - start,
         )
 
+    async def _ask(
+        self, client: AsyncOpenAI, prompt: Prompt, fields: dict[str, Any]
+    ) -> ChatCompletion | TextCompletion:
+        """Chat prompts to chat/completions, raw prompts to completions."""
+        key = "prompt" if isinstance(prompt, str) else "messages"
+        fields = {**fields, key: prompt}
+        options = {"extra_body": self._extra(fields), **request_options(self.config.client)}
+        answer: ChatCompletion | TextCompletion
+        if isinstance(prompt, str):
+            answer = await client.completions.create(**options, **fields)
+        else:
+            answer = await client.chat.completions.create(**options, **fields)
+        return answer
+
     async def _loglikelihood_one(
-        self, client: httpx.AsyncClient, model: str, context: str, continuation: str
+        self, client: AsyncOpenAI, model: str, context: str, continuation: str
     ) -> float:
-        body = {
-            **dict(self.config.extra_body),
+        fields: dict[str, Any] = {
             "model": model,
             "prompt": context + continuation,
             "echo": True,
@@ -149,10 +172,28 @@ class OpenAIEngine:
             "temperature": 0.0,
         }
         try:
-            data = await post_json(client, self.config.client, "/completions", body)
-        except EndpointError as exc:
-            raise InfraError(f"log-likelihood request failed: {exc}") from exc
-        return continuation_logprob(data, len(context), self.config.client.base_url)
+            answer = await client.completions.create(
+                extra_body=self._extra(fields), **request_options(self.config.client), **fields
+            )
+        except openai.APIError as exc:
+            failure = describe_failure(exc, self._timeout)
+            raise InfraError(f"log-likelihood request failed: {failure}") from exc
+        return continuation_logprob(answer.to_dict(), len(context), self.config.client.base_url)
+
+    @property
+    def _timeout(self) -> float:
+        return self.config.client.timeout_s
+
+
+def _parts(
+    answer: ChatCompletion | TextCompletion,
+) -> tuple[str | None, str | None, CompletionUsage | None]:
+    """(text, finish reason, usage) of the first choice."""
+    if isinstance(answer, ChatCompletion):
+        chat = answer.choices[0]
+        return chat.message.content, chat.finish_reason, answer.usage
+    choice = answer.choices[0]
+    return choice.text, choice.finish_reason, answer.usage
 
 
 def continuation_logprob(data: dict[str, Any], context_chars: int, where: str) -> float:
@@ -183,16 +224,15 @@ def continuation_logprob(data: dict[str, Any], context_chars: int, where: str) -
 
 
 def _run_all(
-    jobs: Sequence[Callable[[httpx.AsyncClient], Awaitable[T]]], config: OpenAIConfig
+    jobs: Sequence[Callable[[AsyncOpenAI], Awaitable[T]]], config: OpenAIConfig
 ) -> list[T]:
     """Run coroutine factories (taking the shared client) with bounded concurrency, in order."""
 
     async def main() -> list[T]:
-        limits = httpx.Limits(max_connections=config.max_concurrency)
         semaphore = asyncio.Semaphore(config.max_concurrency)
-        async with httpx.AsyncClient(limits=limits) as client:
+        async with make_client(config.client) as client:
 
-            async def bounded(job: Callable[[httpx.AsyncClient], Awaitable[T]]) -> T:
+            async def bounded(job: Callable[[AsyncOpenAI], Awaitable[T]]) -> T:
                 async with semaphore:
                     return await job(client)
 

@@ -1,4 +1,13 @@
-"""Model and adapter sources: their identity (cheap, for hashing) and local materialisation."""
+"""Model and adapter sources: their identity (cheap, for hashing) and local materialisation.
+
+A Hugging Face repo id is pinned to a commit when the plan is compiled: its `revision`
+(a branch, tag or commit; none: the default branch) is resolved by huggingface_hub,
+asking the Hub when online and reading the cache's `refs/` when offline
+(HF_HUB_OFFLINE=1). The commit sha is the source's revision and digest, so unit
+hashes and cached responses follow a moved branch, and the engine loads that commit's
+snapshot. A revision that cannot be resolved (offline and not in the cache) stops the
+plan with what to do (exit 3), as does one the Hub says does not exist (exit 2).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +16,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from evalspec.data.hub import (
+    RevisionError,
+    cached_snapshot,
+    hub_cache_dir,
+    hub_offline,
+    resolve_commit,
+)
 from evalspec.engines.builtin import converted_dir, gguf_path, resolve_builtin
-from evalspec.errors import SpecError
+from evalspec.errors import InfraError, SpecError
 from evalspec.paths import file_digest, tree_digest
 
 BUILTIN_PREFIX = "builtin:"
@@ -18,9 +34,9 @@ BUILTIN_PREFIX = "builtin:"
 class ModelSource:
     """Where a model comes from and a digest of what it is."""
 
-    kind: str  # "builtin" | "local" | "hub"
+    kind: str  # "builtin" | "local" | "hub" | "remote"
     location: str  # builtin name, absolute directory, or HF repo id
-    revision: str | None
+    revision: str | None  # hub: the commit sha the spec's revision resolved to
     digest: str
 
 
@@ -42,9 +58,8 @@ def model_source(source: str, revision: str | None, base_dir: Path, where: str) 
             )
         return ModelSource("local", str(local), None, f"tree:{tree_digest(local)}")
     if source.count("/") == 1 and not source.startswith((".", "/")):
-        return ModelSource(
-            "hub", source, revision, f"hub:{source}@{revision or _hub_commit(source)}"
-        )
+        commit = _hub_commit(source, revision, where)
+        return ModelSource("hub", source, commit, f"hub:{source}@{commit}")
     raise SpecError(
         f"{where}: model source '{source}' is neither a directory nor a Hugging Face repo id "
         "(owner/name) nor builtin:NAME"
@@ -57,10 +72,14 @@ def remote_source(name: str, revision: str | None) -> ModelSource:
 
 
 def materialize(src: ModelSource) -> str:
-    """A path or repo id the engine can load (converts built-in models once)."""
+    """A path or repo id the engine can load (converts built-in models once); a hub model
+    whose commit is in the cache loads from that commit's snapshot directory."""
     if src.kind == "builtin":
         directory, _ = resolve_builtin(src.location)
         return str(directory)
+    if src.kind == "hub":
+        snapshot = cached_snapshot(src.location, src.revision)
+        return str(snapshot) if snapshot is not None else src.location
     return src.location
 
 
@@ -71,12 +90,7 @@ def local_model_dir(src: ModelSource) -> Path | None:
     if src.kind == "builtin":
         return converted_dir(src.location)
     if src.kind == "hub":
-        try:
-            from huggingface_hub import try_to_load_from_cache
-        except ImportError:
-            return None
-        found = try_to_load_from_cache(src.location, "config.json", revision=src.revision)
-        return Path(found).parent if isinstance(found, str) else None
+        return cached_snapshot(src.location, src.revision)
     return None
 
 
@@ -109,15 +123,23 @@ def _local_path(source: str, base_dir: Path) -> Path | None:
     return None
 
 
-def _hub_commit(repo_id: str) -> str:
-    """The cached snapshot commit of a hub model, or 'unresolved' when not cached."""
+def _hub_commit(repo_id: str, revision: str | None, where: str) -> str:
+    """The commit sha `revision` names (see the module docstring for failures)."""
     try:
-        from huggingface_hub import try_to_load_from_cache
-    except ImportError:
-        return "unresolved"
-    found = try_to_load_from_cache(repo_id, "config.json")
-    if isinstance(found, str):
-        parts = Path(found).parts
-        if "snapshots" in parts:
-            return parts[parts.index("snapshots") + 1]
-    return "unresolved"
+        return resolve_commit(repo_id, revision)
+    except RevisionError as exc:
+        named = f"revision '{revision}'" if revision else "its default branch (main)"
+        if exc.hub_answered:
+            raise SpecError(
+                f"{where}: model {repo_id}, {named}: the Hugging Face Hub refused it ({exc}); "
+                "fix `source` or `revision` (or log in with `hf auth login` for a gated or "
+                "private model)"
+            ) from exc
+        how = "HF_HUB_OFFLINE is set" if hub_offline() else "the Hub could not be reached"
+        download = f"hf download {repo_id}" + (f" --revision {revision}" if revision else "")
+        raise InfraError(
+            f"{where}: model {repo_id}: cannot pin {named} to a commit: {how} and the "
+            f"Hugging Face cache ({hub_cache_dir()}) does not have it; download it where the "
+            f"Hub is reachable (`{download}`) and copy the cache here, or give `revision:` "
+            "as a 40-character commit sha"
+        ) from exc

@@ -11,6 +11,7 @@ within one wait and takes the last tick.
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
 import time
@@ -24,22 +25,26 @@ from evalspec.monitor.summary import unit_summary
 
 INTERVAL_ENV = "EVALSPEC_MONITOR_INTERVAL_S"
 DEFAULT_INTERVAL_S = 1.0
+MAX_INTERVAL_S = 3600.0
 MONITOR_FILE = "monitor.jsonl"
 
 _REAL = object()  # "use the real pynvml" (None means: no NVML at all)
 
 
 def interval_from_env() -> float:
-    """``EVALSPEC_MONITOR_INTERVAL_S`` (seconds, > 0), else 1 s."""
+    """``EVALSPEC_MONITOR_INTERVAL_S`` (seconds, above 0 and at most an hour), else 1 s."""
     raw = os.environ.get(INTERVAL_ENV, "").strip()
     if not raw:
         return DEFAULT_INTERVAL_S
     try:
         value = float(raw)
     except ValueError:
-        value = 0.0
-    if not value > 0:
-        raise SpecError(f"{INTERVAL_ENV}={raw!r}: expected a number of seconds above 0, e.g. 0.5")
+        value = math.nan
+    if not 0 < value <= MAX_INTERVAL_S:  # also false for nan; inf is above the maximum
+        raise SpecError(
+            f"{INTERVAL_ENV}={raw!r}: expected a number of seconds above 0 and at most "
+            f"{MAX_INTERVAL_S:g}, e.g. 0.5; fix or unset it (default {DEFAULT_INTERVAL_S:g})"
+        )
     return value
 
 

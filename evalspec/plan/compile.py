@@ -113,8 +113,8 @@ def _unit(
         count = min(count, task.limit) if count is not None else task.limit
     samples = select(dataset.samples, count, loaded.spec.samples.seed)
     where = loaded.where("tasks", t_index, "prompt")
-    if samples:
-        check_template(task.prompt, samples[0], where)
+    for sample in samples:  # every row: a later one may lack a field the first one has
+        check_template(task.prompt, sample, where)
     scorer_at = loaded.where("tasks", t_index, "scorer")
     for sample in samples:
         try:

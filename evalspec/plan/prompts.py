@@ -7,7 +7,6 @@ are `question + delimiter + answer` blocks joined by the few-shot separator.
 
 from __future__ import annotations
 
-import string
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,12 +14,9 @@ from evalspec.data.types import Sample
 from evalspec.engines import Prompt
 from evalspec.errors import SpecError
 from evalspec.spec.models import PromptSpec
+from evalspec.spec.templates import template_fields
 
 Example = tuple[str, str]  # (rendered question, answer)
-
-
-def template_fields(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
 def sample_fields(sample: Sample) -> set[str]:
@@ -47,18 +43,28 @@ def check_fields(template: str, sample: Sample, where: str, field: str) -> None:
     if missing:
         raise SpecError(
             f"{where}: {field} uses {{{missing[0]}}}, which sample '{sample.id}' "
-            f"does not have; available: {', '.join(sorted(available))}"
+            f"does not have; available: {', '.join(sorted(available))}; give every row "
+            "that field or remove it from the template"
         )
 
 
 def fill(template: str, sample: Sample, prompt: str | None = None) -> str:
-    """The template with the sample's fields (`prompt` replaced by `prompt` when given)."""
+    """The template with the sample's fields (`prompt` replaced by `prompt` when given);
+    SpecError when the sample lacks a field the template uses (templates are checked
+    against the first sample with its location; a later row may still lack one)."""
     values: dict[str, Any] = {
         **sample.meta,
         "target": sample.target,
         "prompt": sample.prompt if prompt is None else prompt,
     }
-    return template.format_map(values)
+    try:
+        return template.format_map(values)
+    except KeyError as exc:
+        raise SpecError(
+            f"a prompt template uses {{{exc.args[0]}}}, which sample '{sample.id}' does not "
+            f"have (available: {', '.join(sorted(values))}); give every row that field or "
+            "remove it from the template"
+        ) from None
 
 
 def render(

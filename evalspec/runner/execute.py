@@ -10,7 +10,6 @@ it is scored.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from evalspec.monitor import write_chart as write_monitor_chart
 from evalspec.monitor.perf import UnitPerf, cached_perf, unit_perf
 from evalspec.paths import canonical_json, sha256_bytes
 from evalspec.plan import Plan, Unit
+from evalspec.runner.events import Events
 from evalspec.runner.executor import Executor
 from evalspec.runner.generate import (
     LOGLIKELIHOOD,
@@ -44,8 +44,6 @@ from evalspec.spec.models import JudgeScorer
 from evalspec.store import ResponseCache, Run
 from evalspec.store.runfiles import MonitorInfo
 
-Progress = Callable[[str], None]
-
 
 @dataclass
 class Execution:
@@ -57,7 +55,7 @@ def execute(
     plan: Plan,
     run: Run,
     executor: Executor,
-    progress: Progress,
+    events: Events,
     cache: ResponseCache | None = None,
     base_dir: Path | None = None,
 ) -> Execution:
@@ -65,12 +63,14 @@ def execute(
     (+ monitor.svg), each generated unit's summary joins its perf."""
     sampler = Sampler(run.path / MONITOR_FILE, interval_s=interval_from_env())
     run.annotate(monitor=MonitorInfo.model_validate(sampler.describe()), executor=executor.name)
-    driver = _Driver(plan, run, executor, progress, cache, sampler, base_dir or Path.cwd())
+    driver = _Driver(plan, run, executor, events, cache, sampler, base_dir or Path.cwd())
     try:
         sampler.start()
+        events.run_started(plan, sampler)
         execution = driver.run()
     finally:
         sampler.stop()
+        events.run_finished()
         write_monitor_chart(sampler.ticks, run.path / CHART_FILE)
     for unit_id, measured in execution.perf.items():
         if not measured.cached:  # a fully cached unit ran nothing to measure
@@ -84,14 +84,14 @@ class _Driver:
         plan: Plan,
         run: Run,
         executor: Executor,
-        progress: Progress,
+        events: Events,
         cache: ResponseCache | None,
         sampler: Sampler,
         base_dir: Path,
     ) -> None:
-        self.plan, self.run_, self.executor, self.progress = plan, run, executor, progress
+        self.plan, self.run_, self.executor, self.events = plan, run, executor, events
         self.sampler, self.base_dir = sampler, base_dir
-        self.answers = Answers(cache, progress)
+        self.answers = Answers(cache, events)
         self.results: dict[str, UnitResult] = {}
         self.perf: dict[str, UnitPerf] = {}
         self.fingerprints: dict[str, dict[str, Any]] = {}
@@ -108,7 +108,7 @@ class _Driver:
         return Execution([self.results[u] for u in order if u in self.results], self.perf)
 
     def _session(self, request: Any) -> LazySession:
-        return LazySession(self.executor, request, self.progress, on_load=self._loading)
+        return LazySession(self.executor, request, self.events, on_load=self._loading)
 
     def _loading(self, label: str | None) -> None:
         """Monitor ticks say `load:<model>` while an engine loads, then the unit again."""
@@ -121,17 +121,14 @@ class _Driver:
     def _generate(self, unit: Unit, session: LazySession) -> None:
         """Generate what the cache lacks; score now, or queue for the judge."""
         self._begin(unit.unit_id)
-        outputs = Outputs()
+        self.events.unit_started(unit.unit_id, len(unit_keys(unit)))
         try:
             outputs = unit_outputs(unit, session, self.answers)
         except InfraError as exc:
-            self.results[unit.unit_id] = failed(unit, str(exc))
+            self._failed(unit, str(exc))
             return
         if not self._usable(unit, outputs):
             return
-        keys = unit_keys(unit)
-        if not outputs.generated:
-            self.progress(f"{unit.unit_id}: all {len(keys)} outputs cached")
         fingerprint = outputs.fingerprint or {}
         self._note_fingerprint(unit.model.id, fingerprint)
         self.perf[unit.unit_id] = _perf(unit, outputs)
@@ -144,7 +141,7 @@ class _Driver:
         try:
             attempts = score_unit(unit, outputs.completions, self.base_dir)
         except InfraError as exc:
-            self.results[unit.unit_id] = failed(unit, str(exc))
+            self._failed(unit, str(exc))
             return
         self._finish(unit, outputs.completions, attempts, outputs.cached, unit_fingerprint)
 
@@ -153,12 +150,16 @@ class _Driver:
         errors = outputs.errors
         if errors:
             total = len(unit_keys(unit))
-            self.results[unit.unit_id] = failed(
+            self._failed(
                 unit,
                 f"{len(errors)} of {total} outputs failed at the engine (not scored): {errors[0]}",
             )
             return False
         return True
+
+    def _failed(self, unit: Unit, message: str) -> None:
+        self.results[unit.unit_id] = result = failed(unit, message)
+        self.events.unit_finished(unit.unit_id, result, self.perf.get(unit.unit_id))
 
     def _judge_all(self) -> None:
         """Rate the pending units, judge by judge (each judge engine loads once)."""
@@ -181,20 +182,18 @@ class _Driver:
         assert isinstance(scorer, JudgeScorer)
         self._begin(f"judge:{unit.unit_id}")
         wanted = judge_requests(pending)
-        self.progress(f"judging {unit.unit_id} ({len(wanted)} ratings)")
+        self.events.message(f"judging {unit.unit_id} ({len(wanted)} ratings)")
         replies = Outputs()
         try:
             self.answers.fetch(
                 session, unit.unit_id, None, judge_generation(scorer), wanted, replies
             )
         except InfraError as exc:
-            self.results[unit.unit_id] = failed(unit, f"judge: {exc}")
+            self._failed(unit, f"judge: {exc}")
             return
         errors = replies.errors
         if errors:
-            self.results[unit.unit_id] = failed(
-                unit, f"judge: {len(errors)} of {len(wanted)} ratings failed: {errors[0]}"
-            )
+            self._failed(unit, f"judge: {len(errors)} of {len(wanted)} ratings failed: {errors[0]}")
             return
         attach_fingerprint(pending, replies.fingerprint or {})
         attempts = judged_attempts(pending, replies.completions)
@@ -216,7 +215,8 @@ class _Driver:
         if isolation:  # code_exec units: the sandbox that ran them
             fingerprint["sandbox"] = ",".join(sorted(isolation))
         self.run_.append_records(records(unit, completions, attempts, cached, judged))
-        self.results[unit.unit_id] = unit_result(unit, attempts, fingerprint)
+        self.results[unit.unit_id] = result = unit_result(unit, attempts, fingerprint)
+        self.events.unit_finished(unit.unit_id, result, self.perf.get(unit.unit_id))
 
     def _note_fingerprint(self, model_id: str, fingerprint: dict[str, Any]) -> None:
         if self.fingerprints.get(model_id) != fingerprint and fingerprint:

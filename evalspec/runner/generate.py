@@ -23,6 +23,7 @@ from evalspec.data.types import Sample
 from evalspec.engines import BatchStats, Completion, EngineRequest, Prompt
 from evalspec.errors import InfraError
 from evalspec.plan import Unit
+from evalspec.runner.events import Events
 from evalspec.runner.executor import (
     Batch,
     Executor,
@@ -37,7 +38,6 @@ from evalspec.store import ResponseCache
 
 Key = tuple[str, int]  # (sample id, index)
 LOGLIKELIHOOD = "loglikelihood"
-Progress = Callable[[str], None]
 
 
 def turns_of(sample: Sample) -> int:
@@ -77,10 +77,10 @@ class LazySession:
         self,
         executor: Executor,
         request: EngineRequest,
-        progress: Progress,
+        events: Events,
         on_load: Callable[[str | None], None] = lambda _: None,
     ) -> None:
-        self._executor, self.request, self._progress = executor, request, progress
+        self._executor, self.request, self._events = executor, request, events
         self._on_load = on_load  # called with "load:<model>" before a load, None after
         self._session: GroupSession | None = None
         self._error: InfraError | None = None
@@ -91,7 +91,7 @@ class LazySession:
             raise self._error
         if self._session is None or not self._session.usable:
             request = self.request
-            self._progress(f"loading {request.model_id} ({request.source.location})")
+            self._events.message(f"loading {request.model_id} ({request.source.location})")
             self._on_load(f"load:{request.model_id}")
             try:
                 self._session = self._executor.open(request)
@@ -113,8 +113,8 @@ class Answers:
     """Answers requests from the response cache, else through the group's session; every
     chunk the session returns is cached before the next one is waited for."""
 
-    def __init__(self, cache: ResponseCache | None, progress: Progress) -> None:
-        self._cache, self._progress = cache, progress
+    def __init__(self, cache: ResponseCache | None, events: Events) -> None:
+        self._cache, self._events = cache, events
 
     def fetch(
         self,
@@ -137,9 +137,14 @@ class Answers:
             else:  # equal requests (two samples with one prompt) go to the engine once
                 keys_of.setdefault(item.key, []).append(key)
                 items.setdefault(item.key, item)
+        cached = len(wanted) - sum(len(keys) for keys in keys_of.values())
+        if cached:
+            self._events.outputs_done(unit_id, cached, cached=True, completion_tokens=0, wall_s=0.0)
         if not items:
             return
-        self._progress(f"running {unit_id} ({len(items)} of {len(wanted)} requests to the engine)")
+        self._events.message(
+            f"running {unit_id} ({len(items)} of {len(wanted)} requests to the engine)"
+        )
         group = session.get()
         load_s = session.take_load_s()
         out.load_s = out.load_s if load_s is None else load_s
@@ -156,6 +161,13 @@ class Answers:
                 out.stats.prompt_tokens + chunk.stats.prompt_tokens,
                 out.stats.completion_tokens + chunk.stats.completion_tokens,
             )
+            self._events.outputs_done(
+                unit_id,
+                sum(len(keys_of[item.key]) for item in chunk.items),
+                cached=False,
+                completion_tokens=chunk.stats.completion_tokens,
+                wall_s=chunk.stats.wall_s,
+            )
 
     def _persist(
         self,
@@ -169,7 +181,7 @@ class Answers:
         try:
             self._cache.put_many(good, fingerprint)
         except InfraError as exc:  # the run itself is still valid: go on without the cache
-            self._progress(f"warning: {exc}; continuing without the response cache")
+            self._events.message(f"warning: {exc}; continuing without the response cache")
             self._cache = None
 
 

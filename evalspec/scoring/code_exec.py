@@ -22,8 +22,9 @@ def score_code(
     isolation: Requested = "auto",
     workers: int | None = None,
 ) -> list[Score]:
-    """Scores in input order, each tagged with the isolation used; samples run in parallel
-    on `workers` warm sandbox workers (default: os.cpu_count()).
+    """Scores in input order, each tagged with the isolation used and what held (e.g.
+    "bwrap+cgroup"); samples run in parallel on `workers` warm sandbox workers (default:
+    os.cpu_count()).
 
     `limits` defaults to Limits(timeout_s=timeout_s). An `isolation: bwrap` that cannot
     work here is an InfraError; `auto` falls back to rlimits.
@@ -39,7 +40,7 @@ def score_code(
         Score(
             1.0 if o.passed else 0.0,
             detail=None if o.detail is None else o.detail[:DETAIL_CHARS],
-            isolation=level,
+            isolation=sandbox.label,
         )
         for o in outcomes
     ]

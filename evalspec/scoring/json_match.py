@@ -4,6 +4,11 @@ Per-sample metrics (`Score.values`): json_valid; schema_valid when a schema is g
 field_match (the fraction of the target's top-level fields matched) and exact_match (all
 matched) when a target is given. The primary value is field_match with a target, else
 json_valid.
+
+Schemas are checked before anything is generated (`evalspec.spec.json_schemas`) and
+resolve `$ref` only inside themselves. An output nested too deeply to parse is invalid
+JSON; a schema whose validation does not end on an output (a `$ref` cycle that the
+output walks into) makes that sample an error, left out of the metrics.
 """
 
 from __future__ import annotations
@@ -15,8 +20,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]
+import referencing.exceptions
 
 from evalspec.scoring.results import Score
+from evalspec.spec.json_schemas import validator
 
 JSON_METRICS = ("field_match", "json_valid", "schema_valid", "exact_match")
 
@@ -30,6 +37,8 @@ def _loads(text: str) -> tuple[Any, str | None]:
         return json.loads(text), None
     except json.JSONDecodeError as exc:
         return None, f"invalid JSON: {exc}"
+    except RecursionError:
+        return None, "invalid JSON: nested too deeply to read"
 
 
 def _span_end(text: str, start: int) -> int | None:
@@ -108,20 +117,22 @@ def extract_json(output: str) -> tuple[Any | None, str | None]:
     return None, error if text[:1] in ("{", "[") else "no JSON found"
 
 
-def check_schema(schema: Mapping[str, Any]) -> None:
-    """ValueError when `schema` is not a valid JSON Schema (for the spec validator)."""
-    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-    try:
-        cls.check_schema(schema)
-    except jsonschema.SchemaError as exc:
-        raise ValueError(f"invalid JSON Schema: {exc.message}") from None
+class SchemaTrouble(Exception):
+    """Validation against a schema could not finish (the sample is an error, not a 0)."""
 
 
 def schema_error(value: Any, schema: Mapping[str, Any]) -> str | None:
-    """Why `value` does not satisfy `schema` (Draft 2020-12 unless `$schema` says), or None."""
-    check_schema(schema)
-    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-    error = jsonschema.exceptions.best_match(cls(schema).iter_errors(value))
+    """Why `value` does not satisfy `schema` (Draft 2020-12 unless `$schema` says), or None.
+
+    SchemaTrouble when validation cannot finish: a `$ref` cycle the value walks into
+    (RecursionError) or a reference that does not resolve inside the schema.
+    """
+    try:
+        error = jsonschema.exceptions.best_match(validator(schema).iter_errors(value))
+    except RecursionError:
+        raise SchemaTrouble("validation did not end (a $ref cycle in the schema?)") from None
+    except (referencing.exceptions.Unresolvable, jsonschema.SchemaError) as exc:
+        raise SchemaTrouble(f"the schema cannot be used ({str(exc)[:200]})") from None
     if error is None:
         return None
     path = "/".join(str(part) for part in error.absolute_path) or "(root)"
@@ -129,7 +140,10 @@ def schema_error(value: Any, schema: Mapping[str, Any]) -> str | None:
 
 
 def _show(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
+    try:
+        return json.dumps(value, ensure_ascii=False, default=str)
+    except RecursionError:
+        return "(nested too deeply to show)"
 
 
 def _as_number(value: Any) -> float | None:
@@ -200,7 +214,10 @@ def json_score(
     values: dict[str, float] = {"json_valid": float(valid)}
     details: list[str] = [] if valid else [error or "invalid JSON"]
     if schema is not None:
-        why = schema_error(value, schema) if valid else "invalid JSON"
+        try:
+            why = schema_error(value, schema) if valid else "invalid JSON"
+        except SchemaTrouble as exc:
+            return Score(0.0, extracted=extracted, detail=f"error: {exc}; left out", excluded=True)
         values["schema_valid"] = float(why is None)
         if valid and why is not None:
             details.append(why)

@@ -5,6 +5,12 @@ match itself): `ignore_case` only governs the comparison, so a pattern like `\\b
 is not fooled by the article "a". Both sides are normalised before comparing: surrounding
 space stripped, inner whitespace collapsed, a trailing period dropped, casefolded when
 `ignore_case`.
+
+Patterns run on the `regex` package (compatible with `re`) with a limit per output (CPU
+seconds, as `regex` measures it, so a busy machine cannot cut a match short):
+a pattern that backtracks catastrophically on some output (`^(a|aa)+$`) stops there, and
+that sample is left out of the metric as an error (`Score.excluded`, with a detail),
+never scored 0 in silence and never hanging the run.
 """
 
 from __future__ import annotations
@@ -13,17 +19,20 @@ import re
 from functools import lru_cache
 from typing import Literal
 
+import regex
+
 from evalspec.scoring.results import Score
 
 WHITESPACE = re.compile(r"\s+")
+DEFAULT_TIMEOUT_S = 1.0
 
 
 @lru_cache(maxsize=256)
-def compile_pattern(pattern: str, group: int = 1) -> re.Pattern[str]:
+def compile_pattern(pattern: str, group: int = 1) -> regex.Pattern[str]:
     """The compiled pattern; ValueError for a bad regex or a capture group it does not have."""
     try:
-        compiled = re.compile(pattern)
-    except re.error as exc:
+        compiled = regex.compile(pattern)
+    except regex.error as exc:
         raise ValueError(f"invalid regex {pattern!r}: {exc}") from None
     if group < 0 or group > compiled.groups:
         have = f"{compiled.groups} capture group" + ("" if compiled.groups == 1 else "s")
@@ -41,11 +50,19 @@ def normalise_answer(text: str, *, ignore_case: bool) -> str:
 
 
 def regex_extract(
-    output: str, *, pattern: str, group: int = 1, which: Literal["first", "last"] = "last"
+    output: str,
+    *,
+    pattern: str,
+    group: int = 1,
+    which: Literal["first", "last"] = "last",
+    timeout_s: float = DEFAULT_TIMEOUT_S,
 ) -> str | None:
-    """The `group` of the first or last match in which that group took part, else None."""
+    """The `group` of the first or last match in which that group took part, else None.
+
+    TimeoutError when matching the whole output takes longer than `timeout_s`.
+    """
     compiled = compile_pattern(pattern, group)
-    found = [m.group(group) for m in compiled.finditer(output)]
+    found = [m.group(group) for m in compiled.finditer(output, timeout=timeout_s)]
     found = [text for text in found if text is not None]
     if not found:
         return None
@@ -60,9 +77,20 @@ def regex_score(
     group: int = 1,
     ignore_case: bool = True,
     which: Literal["first", "last"] = "last",
+    timeout_s: float = DEFAULT_TIMEOUT_S,
 ) -> Score:
-    """1.0 when the extracted text equals the target after normalising both."""
-    got = regex_extract(output, pattern=pattern, group=group, which=which)
+    """1.0 when the extracted text equals the target after normalising both; excluded (an
+    error, left out of the metric) when matching takes longer than `timeout_s`."""
+    try:
+        got = regex_extract(output, pattern=pattern, group=group, which=which, timeout_s=timeout_s)
+    except TimeoutError:
+        return Score(
+            0.0,
+            detail=f"error: the pattern took over {timeout_s:g} s on this output "
+            "(catastrophic backtracking?); left out. simplify the pattern or raise "
+            "scorer.timeout_s",
+            excluded=True,
+        )
     if got is None:
         return Score(0.0, detail="pattern did not match")
     extracted = WHITESPACE.sub(" ", got).strip()

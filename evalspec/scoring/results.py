@@ -20,7 +20,7 @@ class Score:
     value: float
     extracted: str | None = None  # the answer the scorer pulled out of the output
     detail: str | None = None  # e.g. the failing assertion, "timeout"
-    isolation: str | None = None  # code_exec: the sandbox used ("bwrap" or "rlimits")
+    isolation: str | None = None  # code_exec: the sandbox and what held, e.g. "bwrap+cgroup"
     values: dict[str, float] = field(default_factory=dict)
     excluded: bool = False
     # metric -> this sample's weight in a pooled mean (IFEval's inst_level_*: the number

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from evalspec.scoring.program import code_task
 from evalspec.scoring.regex_extract import regex_score
 from evalspec.scoring.results import Score
 from evalspec.scoring.sandbox import Limits
+from evalspec.spec.json_schemas import check_schema, read_schema_file
 from evalspec.spec.models import (
     ChoiceScorer,
     CodeExecScorer,
@@ -82,6 +82,7 @@ def _per_sample(scorer: ScorerSpec, base_dir: Path) -> OneScorer:
             group=scorer.group,
             ignore_case=scorer.ignore_case,
             which=scorer.which,
+            timeout_s=scorer.timeout_s,
         )
     if isinstance(scorer, ChoiceScorer):
         return _choice
@@ -114,6 +115,22 @@ def check_inputs(scorer: ScorerSpec, sample: Sample) -> None:
         and isinstance(sample.meta.get("kwargs"), list)
     ):
         raise _needs(sample, "ifeval", "'instruction_id_list' and 'kwargs' (format ifeval)")
+    elif isinstance(scorer, JsonScorer) and scorer.schema_file is None:
+        _check_sample_schema(sample)
+
+
+def _check_sample_schema(sample: Sample) -> None:
+    """A sample's own `schema` (read when the scorer names no schema_file) must be usable."""
+    schema = sample.meta.get("schema")
+    if schema is None:
+        return
+    try:
+        check_schema(schema)
+    except ValueError as exc:
+        raise SpecError(
+            f"scorer json: sample '{sample.id}' has an unusable 'schema' field: {exc}; fix "
+            "that row of the dataset, or set scorer.schema_file"
+        ) from None
 
 
 def _choice(sample: Sample, output: str) -> Score:
@@ -140,14 +157,12 @@ def _json(sample: Sample, output: str, schema: Mapping[str, Any] | None) -> Scor
 
 
 def _schema_file(relative: str, base_dir: Path) -> dict[str, Any]:
+    """The schema file (checked when the spec was loaded; read again here)."""
     path = base_dir / relative
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise SpecError(f"scorer.schema_file {path}: cannot read a JSON Schema: {exc}") from exc
-    if not isinstance(value, dict):
-        raise SpecError(f"scorer.schema_file {path}: a JSON Schema is a JSON object")
-    return value
+        return read_schema_file(path)
+    except ValueError as exc:
+        raise SpecError(f"scorer.schema_file {path}: {exc}") from None
 
 
 def _needs(sample: Sample, scorer: str, what: str) -> SpecError:

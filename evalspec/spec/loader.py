@@ -17,7 +17,8 @@ from pydantic import BaseModel, ValidationError
 
 from evalspec.errors import SpecError
 from evalspec.spec import yamlsrc
-from evalspec.spec.explain import explain
+from evalspec.spec.explain import explain, show
+from evalspec.spec.json_schemas import read_schema_file
 from evalspec.spec.models import ModelCatalog, ModelSpec, Spec, Thresholds
 from evalspec.spec.yamlsrc import Document
 
@@ -74,6 +75,7 @@ def load_spec(path: PathArg) -> LoadedSpec:
     judges, _ = _resolve_entries(spec.judges, "judges", doc, catalog)
     _check_judges(spec, doc, models, judges)
     _check_gate_files(spec, doc, base_dir)
+    _check_scorer_files(spec, doc, base_dir)
     digest = _digest([doc.raw, *(cat.raw for cat, _ in catalogs)])
     return LoadedSpec(
         spec=spec.model_copy(update={"models": models, "judges": judges}),
@@ -116,7 +118,7 @@ def load_catalog(path: PathArg) -> ModelCatalog:
 def _parse(path: Path, display: str) -> Document:
     doc = yamlsrc.load(path, display)
     if not isinstance(doc.data, dict):
-        got = "a list" if isinstance(doc.data, list) else f"a scalar ({doc.data!r})"
+        got = "a list" if isinstance(doc.data, list) else f"a scalar ({show(doc.data)})"
         raise SpecError(
             f"{doc.display}:{doc.line(()) or 1}: the top level must be a mapping (key: value), "
             f"got {got}"
@@ -255,6 +257,21 @@ def _check_gate_files(spec: Spec, doc: Document, base_dir: Path) -> None:
     """The thresholds file must exist; the baseline may not exist yet (first run)."""
     if spec.gate.thresholds is not None:
         _referenced(doc, ("gate", "thresholds"), spec.gate.thresholds, base_dir)
+
+
+def _check_scorer_files(spec: Spec, doc: Document, base_dir: Path) -> None:
+    """A json scorer's schema_file must exist and hold a usable JSON Schema."""
+    for i, task in enumerate(spec.tasks):
+        relative = getattr(task.scorer, "schema_file", None)
+        if relative is None:
+            continue
+        loc = ("tasks", i, "scorer", "schema_file")
+        target = _referenced(doc, loc, relative, base_dir)
+        try:
+            read_schema_file(target)
+        except ValueError as exc:
+            shown = os.path.normpath(os.path.join(os.path.dirname(doc.display), relative))
+            raise doc.error(loc, f"{shown}: {exc}; fix the schema file") from None
 
 
 def _digest(parts: list[bytes]) -> str:

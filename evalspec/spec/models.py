@@ -5,7 +5,17 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+import regex
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from evalspec.spec.templates import check_template_syntax
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
 
@@ -35,6 +45,10 @@ BINARY_SCORERS = frozenset(
     {"exact_match", "numeric", "regex", "choice", "math", "code_exec", "function_call"}
 )
 PASS_AT_K = re.compile(r"^pass@([1-9][0-9]*)$")
+# Largest sampling seed: vLLM's OpenAI-compatible server takes int64 seeds (`_INT64_MAX` in
+# vllm/entrypoints/openai/*/protocol.py); the offline engine fails on seeds above 2**64 - 1
+# (its msgpack transport and torch.Generator.manual_seed) and reads -1 as "no seed".
+MAX_SEED = 2**63 - 1
 
 
 def _as_list(value: Any) -> Any:
@@ -43,7 +57,8 @@ def _as_list(value: Any) -> Any:
 
 class Strict(BaseModel):
     # strict: YAML already gives native types; `max_tokens: true` or `temperature: "0.5"` is a typo
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # no inf/nan: `.nan` passes no comparison, so a limit or threshold of it would never fire
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class AdapterSpec(Strict):
@@ -204,18 +219,32 @@ class DatasetSpec(Strict):
 class PromptSpec(Strict):
     """How a sample becomes a prompt. `{prompt}` is the sample's prompt text."""
 
-    template: str = "{prompt}"
-    system: str | None = None
+    template: str = Field(
+        "{prompt}",
+        description="Text with {field} placeholders (sample fields); {{ and }} are literal braces.",
+    )
+    system: str | None = Field(None, description="System message, a template like `template`.")
     chat: bool = Field(True, description="Apply the model's chat template (false: raw completion).")
+
+    @field_validator("template", "system")
+    @classmethod
+    def _template_syntax(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_template_syntax(value)
+        return value
 
 
 class GenerationSpec(Strict):
     max_tokens: int = Field(256, gt=0)
-    temperature: float = Field(0.0, ge=0.0)
+    temperature: float = Field(0.0, ge=0.0, le=2.0, description="0 (greedy) to 2, as vLLM takes.")
     top_p: float = Field(1.0, gt=0.0, le=1.0)
-    stop: list[str] = Field(default_factory=list)
+    stop: list[str] = Field(
+        default_factory=list, description="Strings that end the generation (none empty)."
+    )
     seed: int | None = Field(
-        None, description="Sampling seed (sample i of n uses seed + i): reproducible sampling."
+        None,
+        description="Sampling seed (sample i of n uses seed + i): reproducible sampling; "
+        f"0 to {MAX_SEED} (2**63 - 1) with seed + n - 1 in that range.",
     )
     n: int = Field(
         1,
@@ -223,6 +252,35 @@ class GenerationSpec(Strict):
         le=200,
         description="Samples per prompt (pass@k needs n >= k; n > 1 needs temperature > 0).",
     )
+
+    @field_validator("stop")
+    @classmethod
+    def _no_empty_stop(cls, value: list[str]) -> list[str]:
+        if any(not stop for stop in value):
+            raise ValueError(
+                "an empty stop string would end every generation at once (vLLM refuses it); "
+                'remove "" from the list'
+            )
+        return value
+
+    @field_validator("seed")
+    @classmethod
+    def _seed_in_range(cls, value: int | None) -> int | None:
+        if value is not None and not 0 <= value <= MAX_SEED:
+            raise ValueError(
+                f"seed {value} is out of range: use 0 to {MAX_SEED} (engines take 64-bit "
+                "seeds; vLLM reads -1 as no seed)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _seeds_of_n_in_range(self) -> GenerationSpec:
+        if self.seed is not None and self.seed + self.n - 1 > MAX_SEED:
+            raise ValueError(
+                f"seed {self.seed} + n - 1 is above {MAX_SEED} (sample i of n uses seed + i); "
+                f"use a seed of at most {MAX_SEED - (self.n - 1)}"
+            )
+        return self
 
     @model_validator(mode="after")
     def _sampling_for_n(self) -> GenerationSpec:
@@ -278,16 +336,26 @@ class RegexScorer(Strict):
     """Extract the answer with a regular expression, then compare it to the target."""
 
     type: Literal["regex"]
-    pattern: str = Field(description="Python regex; `group` selects the answer.")
+    pattern: str = Field(
+        description="Regular expression (Python `re` syntax, run by the `regex` package); "
+        "`group` selects the answer."
+    )
     group: int = Field(1, ge=0)
     ignore_case: bool = True
     which: Literal["first", "last"] = Field("last", description="Which match counts.")
+    timeout_s: float = Field(
+        1.0,
+        gt=0.0,
+        le=600.0,
+        description="CPU seconds allowed to match one output; past it (catastrophic "
+        "backtracking) the sample is an error, left out of the metric and counted in the report.",
+    )
 
     @model_validator(mode="after")
     def _compiles(self) -> RegexScorer:
         try:
-            compiled = re.compile(self.pattern)
-        except re.error as exc:
+            compiled = regex.compile(self.pattern)
+        except regex.error as exc:
             raise ValueError(f"pattern is not a valid regular expression: {exc}") from None
         if self.group > compiled.groups:
             raise ValueError(
@@ -393,6 +461,12 @@ class FewShotSpec(Strict):
         "e.g. {solution} for gsm8k's worked answers); loglikelihood tasks use the gold choice.",
     )
     separator: str = Field("\n\n", description="Between examples in a raw (non-chat) prompt.")
+
+    @field_validator("answer")
+    @classmethod
+    def _template_syntax(cls, value: str) -> str:
+        check_template_syntax(value)
+        return value
 
 
 class TaskSpec(Strict):

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pytest
 
 from evalspec.data import load_dataset
-from evalspec.data.hub import datasets_cache_dir, hub_cache_dir
+from evalspec.data.hub import datasets_cache_dir, hub_cache_dir, hub_snapshot
 from evalspec.data.sources import resolve_source
 from evalspec.errors import EXIT_USAGE, SpecError
 from evalspec.spec.models import DatasetSpec
@@ -113,13 +113,40 @@ def test_hub_snapshot_named_by_refs_main_with_config_and_split(hf_home: Path) ->
     assert [s.id for s in dev.samples] == ["dev-0", "dev-1"]
 
 
+def _touch_files(snapshot: Path, when: int) -> None:
+    """Set the modification time of a snapshot's files (through the links: their blobs)."""
+    for path in snapshot.rglob("*"):
+        if path.is_file():
+            os.utime(path, (when, when))
+
+
 def test_without_refs_main_the_newest_snapshot_is_read(hf_home: Path) -> None:
-    old = _snapshot(hf_home, "openai/gsm8k", "old", {"main/test.parquet": _records("old")})
+    """Newest as huggingface_hub's scan_cache_dir sees it: by its files' modification times."""
     new = _snapshot(hf_home, "openai/gsm8k", "new", {"main/test.parquet": _records("new")})
-    os.utime(old, (1_000_000, 1_000_000))
-    os.utime(new, (2_000_000, 2_000_000))
+    old = _snapshot(hf_home, "openai/gsm8k", "old", {"main/test.parquet": _records("old")})
+    _touch_files(old, 1_000_000)
+    _touch_files(new, 2_000_000)
     found = resolve_source("hf:openai/gsm8k", Path("."), split="test", config="main")
     assert found.files == (new / "main" / "test.parquet",)
+
+
+def test_refs_main_wins_over_a_newer_snapshot(hf_home: Path) -> None:
+    named = _snapshot(hf_home, "openai/gsm8k", "r1", {"main/test.parquet": _records("named")})
+    newer = _snapshot(hf_home, "openai/gsm8k", "r2", {"main/test.parquet": _records("newer")})
+    _touch_files(named, 1_000_000)
+    _touch_files(newer, 2_000_000)
+    _set_ref(hf_home, "openai/gsm8k", "r1")
+    found = resolve_source("hf:openai/gsm8k", Path("."), split="test", config="main")
+    assert found.files == (named / "main" / "test.parquet",)
+
+
+def test_model_repos_in_the_hub_cache_are_not_datasets(hf_home: Path) -> None:
+    """A model repo of the same name (models--OWNER--NAME) is no dataset snapshot."""
+    model = hf_home / "hub" / "models--openai--gsm8k" / "snapshots" / "m1"
+    model.mkdir(parents=True)
+    (model / "test.parquet").write_bytes(b"not read")
+    repo_dir, snapshot = hub_snapshot("openai/gsm8k")
+    assert (repo_dir, snapshot) == (hf_home / "hub" / "datasets--openai--gsm8k", None)
 
 
 def test_hub_snapshot_with_several_configs_asks_for_one(hf_home: Path) -> None:
@@ -193,7 +220,7 @@ def test_a_missing_dataset_names_the_paths_tried_and_how_to_get_it(hf_home: Path
         "hf:cais/mmlu (split 'test', config 'all') is not in the local Hugging Face cache "
         f"(read offline); looked in {hf_home / 'hub' / 'datasets--cais--mmlu'} (not found); "
         f"{hf_home / 'datasets' / 'cais___mmlu'} (not found). Download it on a machine with "
-        "network: `huggingface-cli download --repo-type dataset cais/mmlu` (or "
+        "network: `hf download --repo-type dataset cais/mmlu` (or "
         "`datasets.load_dataset('cais/mmlu', 'all')`) and copy the cache here (HF_HOME, "
         "HF_HUB_CACHE or HF_DATASETS_CACHE point at it), or point dataset.source at a local copy"
     )

@@ -11,15 +11,21 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+Failure = int | tuple[int, dict[str, str]]  # a status, or a status with its response headers
+
 
 @dataclass
 class Behaviour:
     """What the stand-in does: statuses to answer first, then 200s (or `always` forever)."""
 
-    failures: list[int] = field(default_factory=list)  # e.g. [429]: the first request gets 429
+    # e.g. [429]: the first request gets 429; [(503, {"Retry-After": "1"})]: with that header
+    failures: list[Failure] = field(default_factory=list)
     always: int | None = None  # e.g. 500: every request fails
     logprobs: bool = True  # echo + logprobs supported on /v1/completions
     requests: int = 0
+    arrivals: list[float] = field(default_factory=list)  # time.time() of each POST
+    authorization: list[str | None] = field(default_factory=list)  # its header, per POST
+    bodies: list[dict[str, Any]] = field(default_factory=list)  # each POST's JSON body
     in_flight: int = 0
     max_in_flight: int = 0
     seeds: dict[str, int | None] = field(default_factory=dict)  # chat text -> seed sent
@@ -66,13 +72,17 @@ def _handler(behaviour: Behaviour) -> type[BaseHTTPRequestHandler]:
         def log_message(self, *args: Any) -> None:
             return None
 
-        def _send(self, status: int, data: dict[str, Any]) -> None:
+        def _send(
+            self, status: int, data: dict[str, Any], headers: dict[str, str] | None = None
+        ) -> None:
             payload = json.dumps(data).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
-            if status == 429:
+            if status == 429 and headers is None:
                 self.send_header("Retry-After", "0")
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(payload)
 
@@ -88,12 +98,16 @@ def _handler(behaviour: Behaviour) -> type[BaseHTTPRequestHandler]:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             with behaviour.lock:
                 behaviour.requests += 1
+                behaviour.arrivals.append(time.time())
+                behaviour.authorization.append(self.headers.get("Authorization"))
+                behaviour.bodies.append(body)
                 behaviour.in_flight += 1
                 behaviour.max_in_flight = max(behaviour.max_in_flight, behaviour.in_flight)
-                status = behaviour.failures.pop(0) if behaviour.failures else behaviour.always
+                failure = behaviour.failures.pop(0) if behaviour.failures else behaviour.always
+            status, headers = failure if isinstance(failure, tuple) else (failure, None)
             try:
                 if status is not None:
-                    self._send(status, {"error": {"message": f"scripted {status}"}})
+                    self._send(status, {"error": {"message": f"scripted {status}"}}, headers)
                 else:
                     self._send(200, _answer(self.path, body, behaviour))
             finally:

@@ -18,7 +18,7 @@ from fake_engine import FakeEngines
 from evalspec.checking import prepare_baseline, run_check
 from evalspec.errors import EXIT_INFRA
 from evalspec.gate import write_baseline
-from evalspec.runner import LocalExecutor, RunInterrupted
+from evalspec.runner import Lines, LocalExecutor, RunInterrupted
 from evalspec.store import Run
 from evalspec.store.cache import RESPONSE_CACHE_ENV
 
@@ -243,3 +243,63 @@ def test_sigterm_marks_the_run_interrupted_and_keeps_what_was_generated(
     resumed = FakeEngines()
     run_check(spec, runs_dir=workdir / "runs", executor=LocalExecutor(resumed.pool()))
     assert resumed.prompts_sent == 12 - 4  # the first chunk was kept
+
+
+class _Recorder:
+    """Events as a list of tuples, to assert what a progress display would be told."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[object, ...]] = []
+
+    def message(self, text: str) -> None:
+        self.seen.append(("message", text))
+
+    def run_started(self, plan: object, sampler: object) -> None:
+        self.seen.append(("run_started",))
+
+    def unit_started(self, unit_id: str, outputs: int) -> None:
+        self.seen.append(("unit_started", unit_id, outputs))
+
+    def outputs_done(
+        self, unit_id: str, count: int, *, cached: bool, completion_tokens: int, wall_s: float
+    ) -> None:
+        self.seen.append(("outputs_done", unit_id, count, cached))
+
+    def unit_finished(self, unit_id: str, result: object, perf: object) -> None:
+        self.seen.append(("unit_finished", unit_id))
+
+    def run_finished(self) -> None:
+        self.seen.append(("run_finished",))
+
+
+def test_events_count_every_output_once_cached_or_generated(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EVALSPEC_CHUNK_SIZE", "2")
+    spec = _spec(workdir, _task("a"))
+    executor = LocalExecutor(FakeEngines().pool())
+    run_check(spec, limit=3, runs_dir=workdir / "runs", executor=executor)
+    events = _Recorder()
+    run_check(spec, limit=5, runs_dir=workdir / "runs", executor=executor, events=events)
+
+    kinds = [e[0] for e in events.seen]
+    assert kinds.index("run_started") < kinds.index("unit_started") < kinds.index("unit_finished")
+    assert kinds[-1] == "run_finished"
+    assert ("unit_started", "fake/a", 5) in events.seen
+    done = [(e[2], e[3]) for e in events.seen if e[0] == "outputs_done"]
+    assert done == [(3, True), (2, False)]  # 3 from the cache, then one chunk of 2
+
+
+def test_lines_say_one_summary_per_finished_unit(workdir: Path) -> None:
+    said: list[str] = []
+    spec = _spec(workdir, _task("a"))
+    run_check(
+        spec,
+        limit=2,
+        runs_dir=workdir / "runs",
+        executor=LocalExecutor(FakeEngines().pool()),
+        events=Lines(said.append),
+    )
+    (summary,) = [line for line in said if line.startswith("fake/a: ")]
+    assert "accuracy 0.000" in summary and "2 generated in" in summary
+    assert all("\x1b" not in line for line in said)

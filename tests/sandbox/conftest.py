@@ -1,24 +1,31 @@
-"""Fixture of the sandbox tests: nothing a sample started outlives its test."""
+"""Fixtures of the sandbox tests: nothing a sample started outlives its test, the host unchanged."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
 
-import psutil
 import pytest
-from sandbox_cases import sandbox_processes
+from sandbox_cases import HostState, host_effects, leftover_processes
 
 
 @pytest.fixture
 def no_leftovers() -> Iterator[None]:
-    """After the test: no child of the test process and no sandbox process remains."""
+    """After the test: no process of the pools' uids and no child of this process remains."""
     yield
     deadline = time.monotonic() + 2.0
     while time.monotonic() < deadline:
-        children = [c for c in psutil.Process().children(recursive=True) if c.is_running()]
-        left = sandbox_processes()
-        if not children and not left:
+        left = leftover_processes()
+        if not left:
             return
         time.sleep(0.05)
-    raise AssertionError(f"processes left behind: children={children} sandbox={left}")
+    raise AssertionError(f"processes left behind: {left}")
+
+
+@pytest.fixture
+def host_untouched() -> Iterator[HostState]:
+    """Hostname and sysctls as they were; no SysV object, /tmp or /dev/shm entry of ours."""
+    before = HostState.take()
+    yield before
+    assert HostState.take() == before
+    assert host_effects() == []

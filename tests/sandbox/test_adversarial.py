@@ -1,29 +1,36 @@
-"""Hostile samples: every one scores as a failure and leaves the host as it was.
+"""Hostile samples, resources and the verdict: every one fails and leaves the host as it was.
 
-Each case runs under bubblewrap (where it works) and under the rlimits fallback. Where
-the fallback cannot contain a case without namespaces, the test says so and what it
-still checks.
+Each case runs in every mode (sandbox_cases.MODES); a case needing a guarantee a mode
+does not claim skips with the reason. test_redteam_*.py has the red team's attacks.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
-import socket
 import time
 from pathlib import Path
 
 import pytest
-from sandbox_cases import DROPS_UID, FAST, MODES, NO_NETNS, NO_UID_DROP, ROOT, score_add
+from sandbox_cases import CLAIMS, FAST, MODES, ROOMY, USED_UIDS, job, level, require, score_add
+
+from evalspec.scoring.sandbox import Outcome, Sandbox
 
 pytestmark = [pytest.mark.usefixtures("no_leftovers"), pytest.mark.parametrize("mode", MODES)]
 
 
+def timed(mode: str, code: str) -> tuple[Outcome, float]:
+    """The outcome of one job in a started pool, and how long the job took."""
+    with level(mode) as isolation, Sandbox(isolation, FAST, 1) as sandbox:
+        USED_UIDS.update(sandbox.uids)
+        start = time.monotonic()
+        [outcome] = sandbox.run([job(code)])
+        return outcome, time.monotonic() - start
+
+
 def test_infinite_loop_times_out_near_the_wall_limit(mode: str) -> None:
-    start = time.monotonic()
-    score = score_add("def add(a, b):\n    while True:\n        pass\n", mode)
-    assert (score.value, score.detail) == (0.0, "timeout")
-    assert time.monotonic() - start < FAST.timeout_s + 2.0
+    score, took = timed(mode, "def add(a, b):\n    while True:\n        pass\n")
+    assert (score.passed, score.detail) == (False, "timeout")
+    assert took < FAST.timeout_s + 2.0
 
 
 def test_fork_bomb_is_capped_and_every_process_is_killed(mode: str) -> None:
@@ -37,20 +44,20 @@ def test_fork_bomb_is_capped_and_every_process_is_killed(mode: str) -> None:
         "            pass\n"
     )
     score = score_add(code, mode)
-    assert (score.value, score.detail) == (0.0, "timeout")
+    assert (score.passed, score.detail) == (False, "timeout")
 
 
 def test_memory_bomb_hits_the_address_space_cap(mode: str) -> None:
     code = "def add(a, b):\n    hog = []\n    while True:\n        hog.append(bytearray(1 << 20))\n"
-    score = score_add(code, mode)
-    assert score.value == 0.0
+    score = score_add(code, mode, ROOMY)
+    assert not score.passed
     assert (score.detail or "").startswith("MemoryError")
 
 
 def test_huge_output_kills_the_candidate_at_the_output_cap(mode: str) -> None:
     code = "def add(a, b):\n    while True:\n        print('x' * 65536)\n"
     score = score_add(code, mode)
-    assert (score.value, score.detail) == (0.0, "output limit exceeded (64 KiB)")
+    assert (score.passed, score.detail) == (False, "output limit exceeded (64 KiB)")
 
 
 def test_writing_outside_the_work_dir_leaves_host_files_unchanged(
@@ -66,18 +73,17 @@ def test_writing_outside_the_work_dir_leaves_host_files_unchanged(
         f"    open({str(planted)!r}, 'w').write('x')\n"
         "    return a + b\n"  # passes only if the writes went through
     )
-    if mode == "rlimits" and not DROPS_UID:
-        pytest.skip(NO_UID_DROP)
+    require(mode, "host user's files")
     score = score_add(code, mode)
-    assert score.value == 0.0
+    assert not score.passed
     assert canary.read_text() == "original"
     assert not planted.exists()
 
 
 def test_reading_a_file_in_home_neither_works_nor_leaks(mode: str) -> None:
-    """Under rlimits without a uid of its own the read itself succeeds (not guaranteed):
-    the case still scores FAIL and the secret does not reach the verdict, whose detail is
-    reduced to the exception type in that mode."""
+    """Where the host's files are not claimed out of reach (rlimits without the jail) the
+    case still fails and the secret does not reach the verdict, whose detail is cut down
+    to the exception type there."""
     secret = f"evalspec-secret-{secrets.token_hex(8)}"
     home_file = Path.home() / f".evalspec-canary-{secrets.token_hex(4)}"
     home_file.write_text(secret)
@@ -91,59 +97,22 @@ def test_reading_a_file_in_home_neither_works_nor_leaks(mode: str) -> None:
         score = score_add(code, mode)
     finally:
         home_file.unlink()
-    assert score.value == 0.0
+    assert not score.passed
     assert secret not in (score.detail or "")
-    if mode == "bwrap":
+    if mode in CLAIMS["host files"]:
         assert (score.detail or "").startswith("FileNotFoundError")
-    elif DROPS_UID:
+    elif mode == "rlimits-uid":
         assert score.detail == "PermissionError"
-
-
-def test_network_connection_is_refused(mode: str) -> None:
-    if mode == "rlimits" and not ROOT:
-        pytest.skip(NO_NETNS)
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen(1)
-        server.settimeout(0.2)
-        port = server.getsockname()[1]
-        code = (
-            "import socket\n"
-            "def add(a, b):\n"
-            f"    socket.create_connection(('127.0.0.1', {port}), timeout=1).sendall(b'leak')\n"
-            "    return a + b\n"
-        )
-        score = score_add(code, mode)
-        with pytest.raises(TimeoutError):
-            server.accept()
-    assert score.value == 0.0
-    assert (score.detail or "").startswith(("OSError", "ConnectionRefusedError"))
-
-
-def test_killing_the_parent_and_everything_else_fails_and_the_pool_recovers(mode: str) -> None:
-    if mode == "rlimits" and not DROPS_UID:
-        pytest.skip(NO_UID_DROP + " (kill(-1) would reach the test runner)")
-    code = (
-        "import os, signal\n"
-        "os.kill(os.getppid(), signal.SIGKILL)\n"
-        "os.kill(-1, signal.SIGKILL)\n"
-        "def add(a, b):\n"
-        "    return a + b\n"
-    )
-    score = score_add(code, mode)
-    assert score.value == 0.0
-    assert os.getppid() > 1  # this test process and its parent are alive
-    assert score_add("def add(a, b):\n    return a + b\n", mode).value == 1.0
 
 
 def test_exiting_with_status_zero_before_the_tests_fails(mode: str) -> None:
     score = score_add("import sys\nsys.exit(0)\ndef add(a, b):\n    return 0\n", mode)
-    assert (score.value, score.detail) == (0.0, "exited before the checker ran")
+    assert (score.passed, score.detail) == (False, "exited before the checker ran")
 
 
 def test_os_exit_zero_inside_the_function_fails(mode: str) -> None:
     score = score_add("import os\ndef add(a, b):\n    os._exit(0)\n", mode)
-    assert (score.value, score.detail) == (0.0, "exited before the checker ran")
+    assert (score.passed, score.detail) == (False, "exited before the checker ran")
 
 
 def test_object_whose_eq_is_always_true_fails(mode: str) -> None:
@@ -155,7 +124,7 @@ def test_object_whose_eq_is_always_true_fails(mode: str) -> None:
         "    return Anything()\n"
     )
     score = score_add(code, mode)
-    assert score.value == 0.0
+    assert not score.passed
     assert (score.detail or "").startswith("TypeError")
 
 
@@ -168,7 +137,7 @@ def test_int_subclass_with_a_lying_eq_fails(mode: str) -> None:
         "def add(a, b):\n"
         "    return Liar(0)\n"
     )
-    assert score_add(code, mode).value == 0.0
+    assert not score_add(code, mode).passed
 
 
 def test_patched_unittest_and_assertion_machinery_do_not_reach_the_checker(mode: str) -> None:
@@ -186,7 +155,7 @@ def test_patched_unittest_and_assertion_machinery_do_not_reach_the_checker(mode:
         "    return 0\n"
     )
     score = score_add(code, mode, test=test)
-    assert score.value == 0.0
+    assert not score.passed
     assert (score.detail or "").startswith("AssertionError")
 
 
@@ -200,7 +169,7 @@ def test_recursion_bomb_fails(mode: str) -> None:
         "    return deep(0)\n"
     )
     score = score_add(code, mode)
-    assert score.value == 0.0
+    assert not score.passed
     assert (score.detail or "") in {"killed by SIGSEGV", "timeout"} or "Error" in (
         score.detail or ""
     )
@@ -219,33 +188,6 @@ def test_handlers_that_ignore_sigterm_do_not_outlive_the_timeout(mode: str) -> N
         "    while True:\n"
         "        pass\n"
     )
-    start = time.monotonic()
-    score = score_add(code, mode)
-    assert (score.value, score.detail) == (0.0, "timeout")
-    assert time.monotonic() - start < FAST.timeout_s + 2.0
-
-
-def test_forged_verdicts_on_every_descriptor_are_ignored(mode: str) -> None:
-    """The candidate writes a fake 'pass' frame to every fd it has and, failing that, to
-    the server's via /proc; none of them is the verdict pipe."""
-    code = (
-        "import json, os\n"
-        "fake = json.dumps(['pass', None]).encode()\n"
-        "frame = len(fake).to_bytes(4, 'big') + fake\n"
-        "host = json.dumps({'passed': True, 'detail': None}).encode()\n"
-        "for fd in range(64):\n"
-        "    for data in (frame, len(host).to_bytes(4, 'big') + host):\n"
-        "        try:\n"
-        "            os.write(fd, data)\n"
-        "        except OSError:\n"
-        "            pass\n"
-        "for fd in range(8):\n"
-        "    try:\n"
-        "        with open(f'/proc/{os.getppid()}/fd/{fd}', 'wb') as f:\n"
-        "            f.write(frame)\n"
-        "    except OSError:\n"
-        "        pass\n"
-        "def add(a, b):\n"
-        "    return None\n"
-    )
-    assert score_add(code, mode).value == 0.0
+    score, took = timed(mode, code)
+    assert (score.passed, score.detail) == (False, "timeout")
+    assert took < FAST.timeout_s + 2.0

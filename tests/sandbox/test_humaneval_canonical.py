@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sandbox_cases import MODES
+from sandbox_cases import MODES, level
 
 from evalspec.data import Sample, load_dataset
 from evalspec.scoring.code_exec import score_code
@@ -44,7 +44,8 @@ def test_canonical_solutions_all_pass_and_broken_ones_all_fail(
 ) -> None:
     assert len(humaneval) == 164
     outputs = [s.target for s in humaneval] + [broken(s) for s in humaneval]
-    scores = score_code(humaneval + humaneval, outputs, 10.0, isolation=mode, workers=2)  # type: ignore[arg-type]
+    with level(mode) as isolation:
+        scores = score_code(humaneval + humaneval, outputs, 10.0, isolation=isolation, workers=2)
     good, bad = scores[:164], scores[164:]
     false_fails = [(s.id, g.detail) for s, g in zip(humaneval, good, strict=True) if g.value != 1]
     false_passes = [s.id for s, b in zip(humaneval, bad, strict=True) if b.value != 0]

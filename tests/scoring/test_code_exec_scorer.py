@@ -44,7 +44,8 @@ def test_first_ten_canonical_solutions_pass(humaneval: list[Sample]) -> None:
     scores = score_outputs(SCORER, samples, [s.target for s in samples])
     assert [s.value for s in scores] == [1.0] * 10
     assert all(s.detail is None for s in scores)
-    assert {s.isolation for s in scores} <= {"bwrap", "rlimits"}
+    # the level, then what held (e.g. "bwrap+cgroup")
+    assert {(s.isolation or "").split("+")[0] for s in scores} <= {"bwrap", "rlimits"}
 
 
 def test_first_ten_with_a_broken_body_fail_on_their_assertions(humaneval: list[Sample]) -> None:

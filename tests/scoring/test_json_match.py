@@ -8,11 +8,11 @@ import pytest
 
 from evalspec.scoring.json_match import (
     JSON_METRICS,
-    check_schema,
     extract_json,
     json_score,
     mismatch,
 )
+from evalspec.spec.json_schemas import check_schema
 
 SCHEMA = {
     "type": "object",

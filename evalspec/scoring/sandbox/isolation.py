@@ -1,103 +1,123 @@
-"""Choosing the isolation level: probing bubblewrap once per process, its argv, the fallback.
+"""Choosing the isolation level: probing bubblewrap and the root jail once per process.
 
-`bwrap`: new user, PID, network, IPC, UTS and cgroup namespaces, no capabilities, an empty
-root with only the OS and the Python installation bound read-only, private size-capped
-/tmp and /dev/shm, the server as PID 1 (the candidate cannot kill it), dies with its
-parent. `rlimits`: no namespaces (user namespaces refused, e.g. Ubuntu 24.04 runners):
-rlimits, own session, process-group and descendant kill; when evalspec runs as root the
-candidate gets an empty network namespace, and drops to an unprivileged uid of its own
-where that uid can read the standard library.
+`auto` is bwrap where bubblewrap really runs here, as workers will run it, with its
+guarantees checked from inside (probed once per process), else rlimits. README's
+"Sandbox" section has the table of what each level guarantees as root and as a user.
+The label recorded with every score names the level and what held: `+jail` (rlimits as
+root: the server's own read-only filesystem view and namespaces), `+uid` (rlimits as root
+where the jail cannot be built: own uids on the host's filesystem), `+cgroup` (memory and
+pids per sample, across processes).
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import os
+import secrets
 import shutil
-import stat
 import subprocess
-import sys
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from evalspec.errors import InfraError
+from evalspec.scoring.sandbox import cgroups
+from evalspec.scoring.sandbox.interpreter import python_executable
+from evalspec.scoring.sandbox.launch import bwrap_argv, plain_python, system_binds
+from evalspec.scoring.sandbox.limits import Limits
 
 Isolation = Literal["bwrap", "rlimits"]
 Requested = Literal["auto", "bwrap", "rlimits"]
-SANDBOX_UID = 65534
-SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 PROBE_TIMEOUT_S = 10.0
+FIRST_UID = 0x40000000  # sandbox uids: far above any account's, unused by anything else
+# run inside bwrap by the probe: every guarantee the level claims, checked from inside
+BWRAP_CHECKS = """
+import os
+assert os.getuid() != 0, 'the sandbox user is root'
+assert os.statvfs('/').f_flag & os.ST_RDONLY, 'the root is writable'
+assert os.statvfs('/proc/sys').f_flag & os.ST_RDONLY, '/proc/sys is writable'
+"""
+# run after the jail's source: build it, then drop to an unprivileged uid inside it
+JAIL_CHECK = """
+import json, sys
+root, binds, links, uid = json.loads(sys.argv[1])
+enter(root, binds, links, 1 << 20, 1 << 20)
+os.setgroups([])
+os.setresgid(uid, uid, uid)
+os.setresuid(uid, uid, uid)
+import colorsys  # the standard library is readable for that uid
+"""
+# started as root like the server, then dropped like a candidate
+UID_CHECK = """
+import os, sys
+uid = int(sys.argv[1])
+os.setgroups([])
+os.setresgid(uid, uid, uid)
+os.setresuid(uid, uid, uid)
+import colorsys  # the standard library is readable for that uid
+"""
 
 
-def python_executable() -> str:
-    """The base interpreter (not a venv's): it runs with -I -S and the standard library only."""
-    return os.path.realpath(getattr(sys, "_base_executable", sys.executable))
+def is_root() -> bool:
+    return os.geteuid() == 0
 
 
-def _bind_args() -> list[str]:
-    args: list[str] = []
-    for path in SYSTEM_DIRS:
-        if os.path.islink(path):
-            args += ["--symlink", os.readlink(path), path]
-        elif os.path.isdir(path):
-            args += ["--ro-bind", path, path]
-    prefix = os.path.realpath(sys.base_prefix)
-    if not any(prefix == d or prefix.startswith(d + "/") for d in SYSTEM_DIRS):
-        args += ["--ro-bind", prefix, prefix]  # e.g. pyenv under $HOME: only the install
-    return args
+def new_uid_base() -> int:
+    """The first of a fresh block of 4096 unused host uids (a pool's own)."""
+    return FIRST_UID + secrets.randbelow(1 << 16) * 4096
 
 
-@functools.cache
-def _help_text(bwrap: str) -> str:
+def _run(argv: list[str], user: int | None = None) -> str | None:
+    """None if `argv` (run as host `user`, if given) exits 0, else its last error line."""
     try:
-        done = subprocess.run([bwrap, "--help"], capture_output=True, text=True, timeout=5)
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-    return done.stdout + done.stderr
-
-
-def bwrap_argv(bwrap: str, tmpfs_bytes: int) -> list[str]:
-    """bwrap's arguments up to and excluding the command it runs."""
-    extra = ["--disable-userns"] if "--disable-userns" in _help_text(bwrap) else []
-    size = str(tmpfs_bytes)
-    return [
-        bwrap,
-        "--unshare-all",  # pid, net, ipc, uts, cgroup (+ user, required below)
-        "--unshare-user",
-        "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
-        "--cap-drop", "ALL",
-        *extra,
-        "--die-with-parent",
-        "--new-session",
-        "--as-pid-1",
-        "--clearenv",
-        "--setenv", "LANG", "C.UTF-8",
-        "--setenv", "HOME", "/tmp/work",
-        "--setenv", "PATH", "/usr/bin:/bin",
-        *_bind_args(),
-        "--proc", "/proc",
-        "--dev", "/dev",
-        "--size", size, "--tmpfs", "/tmp",
-        "--size", size, "--tmpfs", "/dev/shm",
-        "--chdir", "/tmp",
-    ]  # fmt: skip
+        done = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            timeout=PROBE_TIMEOUT_S,
+            cwd="/",
+            user=user,
+            group=user,
+            extra_groups=None if user is None else [],
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"failed to start: {exc}"
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines()
+        return lines[-1] if lines else f"exit {done.returncode}"
+    return None
 
 
 @functools.cache
 def probe_bwrap() -> str | None:
-    """None if bubblewrap works here (it really ran `true`), else why it does not."""
+    """None if bubblewrap works here as workers will run it, else why it does not."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         return "bwrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
-    argv = [*bwrap_argv(bwrap, 1 << 20), python_executable(), "-I", "-S", "-c", "pass"]
-    try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=PROBE_TIMEOUT_S)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"bwrap failed to start: {exc}"
-    if done.returncode != 0:
-        lines = done.stderr.strip().splitlines()
-        return f"bwrap refused to run: {lines[-1] if lines else f'exit {done.returncode}'}"
-    return None
+    argv = [*bwrap_argv(bwrap, Limits(), is_root()), python_executable(), "-I", "-S"]
+    user = new_uid_base() if is_root() else None
+    problem = _run([*argv, "-c", BWRAP_CHECKS], user)
+    return None if problem is None else f"bwrap refused to run: {problem}"
+
+
+@functools.cache
+def probe_jail() -> str | None:
+    """As root: None if the kernel lets the server build the rlimits jail, else why not."""
+    if not is_root():
+        return "not root"
+    source = (Path(__file__).parent / "runtime" / "jail.py").read_text()
+    binds, links = system_binds()
+    with tempfile.TemporaryDirectory(prefix="evalspec-jail-probe-") as root:
+        args = json.dumps([root, binds, links, new_uid_base()])
+        return _run([python_executable(), "-I", "-S", "-c", source + JAIL_CHECK, args])
+
+
+@functools.cache
+def probe_uid_drop() -> str | None:
+    """As root: None if the sandbox's Python runs as an unprivileged uid here (no jail)."""
+    return _run([plain_python(True), "-I", "-S", "-c", UID_CHECK, str(new_uid_base())])
 
 
 def resolve(requested: Requested) -> Isolation:
@@ -116,32 +136,36 @@ def resolve(requested: Requested) -> Isolation:
     return "rlimits"
 
 
-def bwrap_path() -> str:
-    path = shutil.which("bwrap")
-    if path is None:  # resolve() said it works
-        raise InfraError("bwrap disappeared from PATH")
-    return path
+@dataclass(frozen=True)
+class Setup:
+    """How this process runs workers at one level: as root or not, jail, cgroups."""
+
+    isolation: Isolation
+    as_root: bool
+    jail: bool
+    cgroup: str | None  # e.g. "cgroup"; None: limits per process only
+
+    @property
+    def label(self) -> str:
+        """What a score records: the level and what held (see the module docstring)."""
+        parts: list[str] = [self.isolation]
+        if self.isolation == "rlimits" and self.as_root:
+            parts.append("jail" if self.jail else "uid")
+        if self.cgroup:
+            parts.append(self.cgroup)
+        return "+".join(parts)
 
 
-def is_root() -> bool:
-    return os.geteuid() == 0
-
-
-@functools.cache
-def stdlib_world_readable() -> bool:
-    """Whether any uid can import the standard library (not so for a pyenv under /root)."""
-    stdlib = Path(os.__file__).resolve().parent
-    for directory in (stdlib, *stdlib.parents):
-        if not directory.stat().st_mode & stat.S_IXOTH:
-            return False
-    return bool(stdlib.stat().st_mode & stat.S_IROTH)
-
-
-def rlimits_drops_uid() -> bool:
-    """Under rlimits, candidates run as an unprivileged uid of their own only when evalspec
-    runs as root and that uid can still read the standard library."""
-    return is_root() and stdlib_world_readable()
-
-
-def server_source() -> str:
-    return (Path(__file__).with_name("server.py")).read_text(encoding="utf-8")
+def setup(isolation: Isolation) -> Setup:
+    """How workers run here; rlimits as root that cannot drop to another uid is refused."""
+    root = is_root()
+    jail = isolation == "rlimits" and root and probe_jail() is None
+    if isolation == "rlimits" and root and not jail:
+        problem = probe_uid_drop()
+        if problem is not None:
+            raise InfraError(
+                "the code sandbox refuses to run samples as root: rlimits cannot build its "
+                f"jail here ({probe_jail()}) nor run Python as an unprivileged uid "
+                f"({problem}); install bubblewrap or run evalspec as an unprivileged user"
+            )
+    return Setup(isolation, root, jail, cgroups.describe(cgroups.available()))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 OPEN_FILES = 64
 TMPFS_EXTRA_BYTES = 16 << 20
+SHM_BYTES = 16 << 20
 
 
 @dataclass(frozen=True)
@@ -15,8 +16,10 @@ class Limits:
 
     timeout_s: float = 10.0  # wall clock, per sample
     cpu_s: float | None = None  # CPU seconds per process (RLIMIT_CPU); None: timeout_s + 1
-    memory_mib: int = 2048  # address space per process (RLIMIT_AS)
-    max_procs: int = 16  # processes/threads the candidate may add (RLIMIT_NPROC)
+    # address space per process (RLIMIT_AS); with a cgroup also the sample's total memory
+    memory_mib: int = 2048
+    # processes/threads the candidate may add (RLIMIT_NPROC; with a cgroup, pids.max)
+    max_procs: int = 16
     max_output_kib: int = 1024  # stdout + stderr together; the candidate is killed past it
     max_file_kib: int = 16384  # largest file it may write (RLIMIT_FSIZE)
 
@@ -31,8 +34,13 @@ class Limits:
 
     @property
     def tmpfs_bytes(self) -> int:
-        """Size of the private /tmp (and /dev/shm) under bubblewrap: files cannot fill RAM."""
-        return 4 * (self.max_file_kib << 10) + TMPFS_EXTRA_BYTES
+        """Size of the private /tmp (work dir included) under bwrap and the root jail."""
+        return 2 * (self.max_file_kib << 10) + TMPFS_EXTRA_BYTES
+
+    @property
+    def shm_bytes(self) -> int:
+        """Size of the private /dev/shm under bwrap and the root jail."""
+        return SHM_BYTES
 
     def server_config(self) -> dict[str, int | float]:
         """The limit part of the fork server's JSON config."""
