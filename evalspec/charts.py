@@ -12,7 +12,9 @@ matplotlib is imported when a chart is drawn, never at evalspec's import.
 
 from __future__ import annotations
 
+import functools
 import io
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,6 +81,19 @@ class ChartInfo:
     size_px: tuple[int, int]  # width, height
     failing_points: int = 0
     markers: list[str] = field(default_factory=list)
+
+
+@functools.cache
+def preload() -> None:
+    """Import matplotlib in a background thread, once: a chart drawn later (monitor.svg,
+    when a run ends) finds it loaded instead of waiting for it."""
+    threading.Thread(target=_import_matplotlib, name="evalspec-charts", daemon=True).start()
+
+
+def _import_matplotlib() -> None:
+    import matplotlib.backends.backend_agg
+    import matplotlib.backends.backend_svg
+    import matplotlib.figure  # noqa: F401
 
 
 def line_chart(

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from evalspec.charts import preload as preload_charts
 from evalspec.errors import SpecError
 from evalspec.monitor.readings import GpuReader, HostReader, load_nvml
 from evalspec.monitor.summary import unit_summary
@@ -89,6 +90,7 @@ class Sampler:
     def start(self) -> None:
         if self._thread is not None:
             return
+        preload_charts()  # monitor.svg is drawn when the run ends: load matplotlib meanwhile
         self._thread = threading.Thread(target=self._loop, name="evalspec-monitor", daemon=True)
         self._thread.start()
 

@@ -133,3 +133,10 @@ def test_usage_errors_exit_2_with_one_line(
     assert result.exit_code == 2
     assert result.output.startswith(f"error: {message}")
     assert result.output.count("\n") == 1
+
+
+def test_the_cli_offers_every_export_format() -> None:
+    from evalspec.cli import EXPORT_FORMATS
+    from evalspec.export import FORMATS
+
+    assert list(FORMATS) == EXPORT_FORMATS
