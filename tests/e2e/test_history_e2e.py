@@ -1,5 +1,6 @@
 """History on the real engine: two `evalspec check` runs of the smoke spec, indexed as their
-results.json say (the second reuses the first's outputs from the response cache)."""
+results.json say (the second, or both after other e2e tests, take their outputs from the
+session's response cache)."""
 
 from __future__ import annotations
 
@@ -54,7 +55,6 @@ def test_two_smoke_checks_are_indexed_as_their_results_json(tmp_path: Path) -> N
         }
         assert len(entry.samples) == sum(len(u["outcomes"]) for u in results["units"]) == 50
         assert entry.gate_status == "PASS" and {m.status for m in entry.metrics} == {"PASS"}
-    assert entries[0].units[0].perf.get("tokens_per_s", 0) > 0  # the first run measured it
 
     fresh = tmp_path / "imported.sqlite"
     assert len(import_runs([runs], fresh).indexed) == 2
