@@ -101,10 +101,8 @@ def _row(values: tuple[Any, ...]) -> HistoryRow:
     return HistoryRow(**row)
 
 
-def indexed_runs(index: HistoryIndex, spec: str | None = None) -> int:
-    """How many runs the index holds (of one spec)."""
-    if spec is None:
-        return int(index.select("SELECT count(*) FROM runs")[0][0])
+def indexed_runs(index: HistoryIndex, spec: str) -> int:
+    """How many runs of the spec the index holds."""
     return int(index.select("SELECT count(*) FROM runs WHERE spec = ?", (spec,))[0][0])
 
 
