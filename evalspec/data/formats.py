@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from evalspec.data.arc import parse_arc_row
 from evalspec.data.bfcl import parse_bfcl_row
@@ -38,6 +39,12 @@ class FormatInfo:
     csv_columns: tuple[str, ...] | None = None
     # where the format is published, for "source not found" errors
     published: str = ""
+    # how few-shot examples are picked unless the spec says (lm-eval's default per task:
+    # `first_n` for MMLU, its random `default` sampler for the rest)
+    fewshot_sampler: Literal["first_n", "random"] = "random"
+    # bumped when the prompts the parser writes change: from 2 on it enters the dataset
+    # digest, so units over the changed prompts get new hashes (and miss the response cache)
+    revision: int = 1
 
 
 def _arc(config: str) -> str:
@@ -65,6 +72,8 @@ FORMATS: dict[str, FormatInfo] = {
     "mmlu": FormatInfo(
         parse_mmlu_row,
         csv_columns=MMLU_CSV_COLUMNS,
+        fewshot_sampler="first_n",
+        revision=2,  # 2: lm-eval's subject description opens the prompt
         published="hendrycks/test data.tar (data/test/<subject>_test.csv, header-less) "
         "or hf:cais/mmlu (config all)",
     ),

@@ -9,7 +9,10 @@ Layouts:
 The prompt follows lm-evaluation-harness's `mmlu` task (tasks/mmlu/default/_default_template_yaml):
 "{question.strip()}\\nA. {A}\\nB. {B}\\nC. {C}\\nD. {D}\\nAnswer:"; choices are the
 letters "A".."D" (scored as continuations), gold the correct letter's index, target the
-letter, meta["options"] the option texts, tags {"subject": ...}.
+letter, meta["options"] the option texts, tags {"subject": ...}. The preamble is lm-eval's
+per-subject description, "The following are multiple choice questions (with answers) about
+{subject, underscores as spaces}.\\n\\n", which opens the prompt before any few-shot examples
+(and groups them: examples come from the same subject's rows).
 id: "<subject>/<12 hex digits of sha256(question + options)>", stable whichever files
 or splits the rows are read from.
 """
@@ -70,6 +73,14 @@ def mmlu_prompt(question: str, options: list[str]) -> str:
     return "\n".join(lines)
 
 
+def description(subject: str) -> str:
+    """lm-eval's MMLU task description (tasks/mmlu/_generate_configs.py) for a subject."""
+    return (
+        "The following are multiple choice questions (with answers) about "
+        f"{' '.join(subject.split('_'))}.\n\n"
+    )
+
+
 def parse_mmlu_row(row: Row) -> tuple[Sample, bool]:
     """(sample, True): choices A-D, gold index, target letter, subject tag."""
     _, question = row.text("question")
@@ -86,5 +97,6 @@ def parse_mmlu_row(row: Row) -> tuple[Sample, bool]:
         choices=LETTERS,
         gold=(gold,),
         tags={"subject": subject} if subject else {},
+        preamble=description(subject) if subject else "",
     )
     return sample, True

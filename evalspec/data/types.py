@@ -32,6 +32,10 @@ class Sample:
     tags:     slice keys (difficulty, domain, subject): metrics are also reported per tag.
     cluster:  samples sharing a cluster (one passage, one prompt) are not independent:
               standard errors and the gate resample whole clusters.
+    preamble: text the whole prompt opens with, before any few-shot examples: the task
+              description lm-eval prepends (mmlu: "The following are multiple choice
+              questions (with answers) about {subject}.\n\n"). Few-shot examples come from
+              pool rows with the same preamble (mmlu: the same subject). "" for most formats.
     """
 
     id: str
@@ -45,6 +49,7 @@ class Sample:
     turns: tuple[str, ...] = ()
     tags: dict[str, str] = field(default_factory=dict)
     cluster: str | None = None
+    preamble: str = ""
 
     def option_labels(self) -> tuple[str, ...]:
         """The labels of the options (explicit, else A, B, C, ... one per choice)."""

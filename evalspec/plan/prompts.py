@@ -3,6 +3,10 @@
 Few-shot examples are (question, answer) pairs already written out: in a chat prompt
 they become user/assistant turns before the sample's question; in a raw prompt they
 are `question + delimiter + answer` blocks joined by the few-shot separator.
+
+A sample's preamble (lm-eval's task description, e.g. MMLU's subject line) opens the
+whole prompt, as lm-eval writes it: in a raw prompt before the examples, in a chat
+prompt as (the end of) the system message.
 """
 
 from __future__ import annotations
@@ -17,6 +21,15 @@ from evalspec.spec.models import PromptSpec
 from evalspec.spec.templates import template_fields
 
 Example = tuple[str, str]  # (rendered question, answer)
+
+
+class Shots(list[Example]):
+    """One sample's few-shot examples and the preamble its prompt opens with, which a
+    raw prompt puts before the examples (`raw_with_examples`)."""
+
+    def __init__(self, examples: Sequence[Example] = (), preamble: str = "") -> None:
+        super().__init__(examples)
+        self.preamble = preamble
 
 
 def sample_fields(sample: Sample) -> set[str]:
@@ -48,23 +61,34 @@ def check_fields(template: str, sample: Sample, where: str, field: str) -> None:
         )
 
 
-def fill(template: str, sample: Sample, prompt: str | None = None) -> str:
-    """The template with the sample's fields (`prompt` replaced by `prompt` when given);
-    SpecError when the sample lacks a field the template uses (templates are checked
-    against the first sample with its location; a later row may still lack one)."""
+def fill(template: str, sample: Sample, prompt: str | None = None, *, preamble: bool = True) -> str:
+    """The template with the sample's fields (`prompt` replaced by `prompt` when given),
+    opened by the sample's preamble unless `preamble` is False (examples, answers, system);
+    SpecError when the sample lacks a field the template uses."""
     values: dict[str, Any] = {
         **sample.meta,
         "target": sample.target,
         "prompt": sample.prompt if prompt is None else prompt,
     }
     try:
-        return template.format_map(values)
+        text = template.format_map(values)
     except KeyError as exc:
         raise SpecError(
             f"a prompt template uses {{{exc.args[0]}}}, which sample '{sample.id}' does not "
             f"have (available: {', '.join(sorted(values))}); give every row that field or "
             "remove it from the template"
         ) from None
+    return sample.preamble + text if preamble else text
+
+
+def delimit(prefix: str, suffix: str, delimiter: str) -> str:
+    """prefix + delimiter + suffix, without the delimiter where either side is empty or the
+    join already has whitespace (lm-eval's `maybe_delimit`)."""
+    if not prefix or not suffix:
+        return prefix or suffix
+    if prefix[-1].isspace() or suffix[0].isspace():
+        return prefix + suffix
+    return prefix + delimiter + suffix
 
 
 def render(
@@ -75,19 +99,29 @@ def render(
     delimiter: str = " ",
     separator: str = "\n\n",
 ) -> Prompt:
-    text = fill(spec.template, sample)
     if not spec.chat:
-        return raw_with_examples(text, examples, delimiter, separator)
-    messages = [{"role": "system", "content": fill(spec.system, sample)}] if spec.system else []
+        return raw_with_examples(fill(spec.template, sample), examples, delimiter, separator)
+    system = fill(spec.system, sample, preamble=False) if spec.system else ""
+    system = delimit(system, sample.preamble, separator)
+    messages = [{"role": "system", "content": system}] if system else []
     for question, answer in examples:
         messages.append({"role": "user", "content": question})
         messages.append({"role": "assistant", "content": answer})
-    messages.append({"role": "user", "content": text})
+    messages.append({"role": "user", "content": fill(spec.template, sample, preamble=False)})
     return messages
 
 
 def raw_with_examples(
     text: str, examples: Sequence[Example], delimiter: str, separator: str
 ) -> str:
+    """The examples' `question + delimiter + answer` blocks, then `text`, joined by the
+    separator; the preamble `text` opens with (`Shots.preamble`) moves before the blocks."""
+    if not examples:
+        return text
+    preamble = examples.preamble if isinstance(examples, Shots) else ""
+    if preamble and text.startswith(preamble):
+        text = text[len(preamble) :]
+    else:
+        preamble = ""
     blocks = [f"{question}{delimiter}{answer}" for question, answer in examples]
-    return separator.join([*blocks, text])
+    return preamble + separator.join([*blocks, text])

@@ -1,7 +1,9 @@
 """Numeric answer extraction (GSM8K style): the final number a model's output commits to.
 
 Order of preference: a `#### N` marker, "answer is N" / "answer: N", `\\boxed{N}`, else the
-last number in the text. Numbers may carry thousands separators (`1,234`), a currency sign
+last number in the text. After a marker the answer is the sentence that follows it: the result
+of an equation there ("The answer is 10 + 10 = 20." -> 20), else its first number ("The answer
+is 18 apples, leaving 3" -> 18). Numbers may carry thousands separators (`1,234`), a currency sign
 (`$1,234.50`), units (`12 cm`), a sign (`-3`), a trailing period, or be a simple fraction
 (`3/4` -> 0.75; `\\frac{3}{4}` inside `\\boxed{}` as well).
 """
@@ -25,6 +27,7 @@ NUMBER = re.compile(
 HASH_MARKER = re.compile(r"####")
 ANSWER_MARKER = re.compile(r"\banswer\b\s*(?:is|was|=|:)\s*[:=]?", re.IGNORECASE)
 BOXED = re.compile(r"\\boxed\s*\{((?:[^{}]|\{[^{}]*\})*)\}")
+SENTENCE_END = re.compile(r"\.(?:\s|$)")  # a full stop, not a decimal point
 FRAC = re.compile(r"\\d?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
 
 
@@ -56,14 +59,22 @@ def _numbers(text: str) -> list[float]:
     return [v for v in values if v is not None]
 
 
-def _first_after(text: str, marker: re.Pattern[str]) -> float | None:
-    """The first number after the last occurrence of marker (on the same line)."""
+def _after(text: str, marker: re.Pattern[str]) -> float | None:
+    """The answer stated after the last occurrence of marker, in the sentence that follows
+    it: the single number right of its last "=" (the equation's result), else its first."""
     matches = list(marker.finditer(text))
     if not matches:
         return None
     rest = text[matches[-1].end() :].lstrip().split("\n", 1)[0]
-    numbers = _numbers(rest.replace("*", ""))  # "answer is **42**"
-    return numbers[0] if numbers else None
+    sentence = SENTENCE_END.split(rest.replace("*", ""), 1)[0]  # "answer is **42**", "9 * 9"
+    numbers = _numbers(sentence)
+    if not numbers:
+        return None
+    if "=" in sentence:
+        result = _numbers(sentence.rsplit("=", 1)[1])
+        if len(result) == 1:
+            return result[0]
+    return numbers[0]
 
 
 def _boxed(text: str) -> float | None:
@@ -78,8 +89,8 @@ def _boxed(text: str) -> float | None:
 def extract_number(text: str) -> Extracted | None:
     """The number an output commits to, or None when it contains no number."""
     for found in (
-        _first_after(text, HASH_MARKER),
-        _first_after(text, ANSWER_MARKER),
+        _after(text, HASH_MARKER),
+        _after(text, ANSWER_MARKER),
         _boxed(text),
     ):
         if found is not None:

@@ -12,6 +12,7 @@ from evalspec.scoring.choice import choice_score
 from evalspec.scoring.code_exec import score_code
 from evalspec.scoring.exact import exact_match_score, numeric_score
 from evalspec.scoring.function_call import function_call_score
+from evalspec.scoring.gsm8k import gsm8k_score
 from evalspec.scoring.ifeval import ifeval_score
 from evalspec.scoring.json_match import json_score
 from evalspec.scoring.math_answer import math_score
@@ -25,6 +26,7 @@ from evalspec.spec.models import (
     CodeExecScorer,
     ExactMatchScorer,
     FunctionCallScorer,
+    Gsm8kScorer,
     IfevalScorer,
     JsonScorer,
     MathScorer,
@@ -74,6 +76,8 @@ def _per_sample(scorer: ScorerSpec, base_dir: Path) -> OneScorer:
         )
     if isinstance(scorer, NumericScorer):
         return lambda s, o: numeric_score(o, s.target, tolerance=scorer.tolerance)
+    if isinstance(scorer, Gsm8kScorer):
+        return _gsm8k
     if isinstance(scorer, RegexScorer):
         return lambda s, o: regex_score(
             o,
@@ -137,6 +141,12 @@ def _choice(sample: Sample, output: str) -> Score:
     labels = sample.option_labels()
     gold = labels[sample.gold[0]] if sample.gold else sample.target
     return choice_score(output, labels, gold)
+
+
+def _gsm8k(sample: Sample, output: str) -> Score:
+    """Against the worked answer (gsm8k format) as lm-eval does, else the target."""
+    solution = sample.meta.get("solution")
+    return gsm8k_score(output, solution if isinstance(solution, str) else sample.target)
 
 
 def _function_call(sample: Sample, output: str) -> Score:

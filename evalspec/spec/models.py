@@ -25,6 +25,7 @@ SAMPLE_MODES: dict[str, int | None] = {"validate": 5, "quick": 20, "standard": 1
 SCORER_METRICS: dict[str, tuple[str, ...]] = {
     "exact_match": ("exact_match",),
     "numeric": ("accuracy",),
+    "gsm8k": ("strict-match", "flexible-extract"),
     "regex": ("exact_match",),
     "choice": ("accuracy",),
     "math": ("accuracy",),
@@ -42,7 +43,7 @@ SCORER_METRICS: dict[str, tuple[str, ...]] = {
 }
 # scorers whose per-sample value is pass/fail: they also report pass@k for k <= generation.n
 BINARY_SCORERS = frozenset(
-    {"exact_match", "numeric", "regex", "choice", "math", "code_exec", "function_call"}
+    {"exact_match", "numeric", "gsm8k", "regex", "choice", "math", "code_exec", "function_call"}
 )
 PASS_AT_K = re.compile(r"^pass@([1-9][0-9]*)$")
 # Largest sampling seed: vLLM's OpenAI-compatible server takes int64 seeds (`_INT64_MAX` in
@@ -303,6 +304,13 @@ class NumericScorer(Strict):
     tolerance: float = Field(1e-6, ge=0.0)
 
 
+class Gsm8kScorer(Strict):
+    """lm-eval's gsm8k filters and exact match: strict-match (the `#### N` line) and
+    flexible-extract (the last number)."""
+
+    type: Literal["gsm8k"]
+
+
 class CodeExecScorer(Strict):
     """Runs each candidate against the sample's tests in the code sandbox (per-sample limits)."""
 
@@ -434,6 +442,7 @@ class JudgeScorer(Strict):
 ScorerSpec = Annotated[
     ExactMatchScorer
     | NumericScorer
+    | Gsm8kScorer
     | RegexScorer
     | ChoiceScorer
     | MathScorer
@@ -461,6 +470,13 @@ class FewShotSpec(Strict):
         "e.g. {solution} for gsm8k's worked answers); loglikelihood tasks use the gold choice.",
     )
     separator: str = Field("\n\n", description="Between examples in a raw (non-chat) prompt.")
+    sampler: Literal["first_n", "random"] | None = Field(
+        None,
+        description="first_n: the split's first k rows (lm-eval's MMLU); random: lm-eval's "
+        "default sampler (a generator seeded with samples.seed draws k rows for each "
+        "evaluated row in file order); default: the format's (mmlu first_n, others random). "
+        "Examples come from rows with the sample's task description (mmlu: its subject).",
+    )
 
     @field_validator("answer")
     @classmethod

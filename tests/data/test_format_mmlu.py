@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,32 @@ def test_csv_directory_fixture_loads_with_subjects_from_file_names() -> None:
     assert all(s.id.startswith(s.tags["subject"] + "/") for s in ds.samples)
 
 
-def test_dev_split_single_file_still_gets_its_subject() -> None:
+def test_dev_split_files_get_their_subjects_five_rows_each() -> None:
     ds = load_dataset(DatasetSpec(format="mmlu", source="mmlu", split="dev"), FIXTURES)
-    assert [s.tags for s in ds.samples] == [{"subject": "elementary_mathematics"}]
+    assert [s.tags["subject"] for s in ds.samples] == ["elementary_mathematics"] * 5 + [
+        "high_school_geography"
+    ] * 5
+
+
+def test_preamble_is_lm_evals_subject_description() -> None:
+    fields = {"question": "Q", "choices": ["1", "2", "3", "4"], "answer": 0}
+    sample, _ = parse_mmlu_row(_row({**fields, "subject": "high_school_geography"}))
+    assert sample.preamble == (
+        "The following are multiple choice questions (with answers) about "
+        "high school geography.\n\n"
+    )
+    assert sample.prompt == "Q\nA. 1\nB. 2\nC. 3\nD. 4\nAnswer:"  # the preamble stays apart
+    no_subject, _ = parse_mmlu_row(_row({"question": "Q", "choices": list("abcd"), "answer": 1}))
+    assert (no_subject.tags, no_subject.preamble) == ({}, "")
+
+
+def test_changed_prompts_change_the_dataset_digest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """mmlu is at revision 2 (the description opens its prompts): its digest differs from
+    the files' own, so units over it get new hashes and miss the response cache."""
+    spec = DatasetSpec(format="mmlu", source="mmlu")
+    revised = load_dataset(spec, FIXTURES).digest
+    assert FORMATS["mmlu"].revision == 2
+    monkeypatch.setitem(FORMATS, "mmlu", dataclasses.replace(FORMATS["mmlu"], revision=1))
+    files_only = load_dataset(spec, FIXTURES).digest
+    assert revised != files_only
+    assert len(revised) == len(files_only) == 64

@@ -3,6 +3,7 @@ pairs, unit identities of the new fields, judge units and engine loads (no engin
 
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 from typing import Any
@@ -10,11 +11,14 @@ from typing import Any
 import pytest
 import yaml
 
+from evalspec.data import load_dataset
+from evalspec.data.types import Sample
 from evalspec.errors import SpecError
 from evalspec.paths import canonical_json, sha256_bytes
 from evalspec.plan import Plan, Unit, compile_plan
 from evalspec.scoring.judge import load_rubric
 from evalspec.spec import load_spec
+from evalspec.spec.models import DatasetSpec
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 GSM8K = str(FIXTURES / "gsm8k_mini.jsonl")
@@ -37,6 +41,7 @@ V1_IDENTITY_KEYS = {
     "samples",
 }
 V1_GENERATION_KEYS = {"max_tokens", "temperature", "top_p", "stop", "seed"}
+Chosen = dict[str, list[Sample]]  # sample id -> its few-shot examples
 
 
 def _write_spec(
@@ -81,10 +86,21 @@ def _gsm8k(**task: Any) -> dict[str, Any]:
     }
 
 
-def _drawn_examples(unit: Unit, k: int) -> dict[str, list[str]]:
-    """sample id -> the ids of its examples: the drawn order without the sample, first k."""
-    drawn: list[str] = unit.identity["fewshot_examples"]
-    return {s.id: [d for d in drawn if d != s.id][:k] for s in unit.samples}
+def _lm_eval_random(samples: list[Sample], pool: list[Sample], k: int, seed: int = 1234) -> Chosen:
+    """lm-eval's default ContextSampler: one Random(seed); for each evaluated row in file
+    order `sample(pool, k + 1)` without the row itself when the pool is the evaluated split,
+    else `sample(pool, k)`."""
+    rng = random.Random(seed)
+    same = [s.id for s in samples] == [p.id for p in pool]
+    chosen = {}
+    for sample in samples:
+        drawn = rng.sample(pool, k + 1 if same else k)
+        chosen[sample.id] = [ex for ex in drawn if ex.id != sample.id][:k] if same else drawn
+    return chosen
+
+
+def _gsm8k_rows() -> list[Sample]:
+    return load_dataset(DatasetSpec(format="gsm8k", source=GSM8K), FIXTURES).samples
 
 
 # --- few-shot prompts ----------------------------------------------------------------------
@@ -92,14 +108,34 @@ def _drawn_examples(unit: Unit, k: int) -> dict[str, list[str]]:
 
 def test_raw_fewshot_prompt_is_examples_then_the_question(tmp_path: Path) -> None:
     unit = _only(_plan(tmp_path, [_gsm8k(fewshot={"k": 2, "split": "train"})]))
-    by_id = {s.id: s for s in unit.samples}  # the pool is the same 5-row file
-    assert len(by_id) == 5
-    chosen = _drawn_examples(unit, 2)
+    assert len(unit.samples) == 5  # the pool is the same 5-row file
+    chosen = _lm_eval_random(_gsm8k_rows(), _gsm8k_rows(), 2)
     for sample, prompt in zip(unit.samples, unit.prompts, strict=True):
-        blocks = [
-            f"Question: {by_id[ex].prompt}\nAnswer: {by_id[ex].target}" for ex in chosen[sample.id]
-        ]
+        blocks = [f"Question: {ex.prompt}\nAnswer: {ex.target}" for ex in chosen[sample.id]]
         assert prompt == "\n\n".join([*blocks, f"Question: {sample.prompt}\nAnswer:"])
+
+
+def test_random_sampler_draws_anew_for_each_row_like_lm_eval(tmp_path: Path) -> None:
+    unit = _only(_plan(tmp_path, [_gsm8k(fewshot={"k": 2, "split": "train"})]))
+    firsts = {p.split("\n", 1)[0] for p in unit.prompts if isinstance(p, str)}
+    assert len(firsts) > 1  # not one draw shared by every row
+    used = {
+        ex.id
+        for examples in _lm_eval_random(_gsm8k_rows(), _gsm8k_rows(), 2).values()
+        for ex in examples
+    }
+    assert set(unit.identity["fewshot_examples"]) == used
+
+
+def test_a_rows_examples_do_not_depend_on_which_rows_are_selected(tmp_path: Path) -> None:
+    task = _gsm8k(fewshot={"k": 2, "split": "train"})
+    full = _only(_plan(tmp_path, [task]))
+    spec = _write_spec(tmp_path, [task])
+    limited = _only(compile_plan(load_spec(spec), limit=2))
+    assert len(limited.samples) == 2
+    by_id = dict(zip((s.id for s in full.samples), full.prompts, strict=True))
+    for sample, prompt in zip(limited.samples, limited.prompts, strict=True):
+        assert prompt == by_id[sample.id]
 
 
 def test_fewshot_separator_and_delimiter_are_used(tmp_path: Path) -> None:
@@ -109,10 +145,9 @@ def test_fewshot_separator_and_delimiter_are_used(tmp_path: Path) -> None:
         choice_delimiter="\nA: ",
     )
     unit = _only(_plan(tmp_path, [task]))
-    by_id = {s.id: s for s in unit.samples}
-    chosen = _drawn_examples(unit, 1)
+    chosen = _lm_eval_random(_gsm8k_rows(), _gsm8k_rows(), 1)
     for sample, prompt in zip(unit.samples, unit.prompts, strict=True):
-        (example,) = (by_id[ex] for ex in chosen[sample.id])
+        (example,) = chosen[sample.id]
         assert prompt == f"Q: {example.prompt}\nA: {example.target}\n---\nQ: {sample.prompt}"
 
 
@@ -120,13 +155,11 @@ def test_a_sample_never_is_among_its_own_examples(tmp_path: Path) -> None:
     # k + 1 = 5 = the whole pool: each sample gets exactly the four others
     unit = _only(_plan(tmp_path, [_gsm8k(fewshot={"k": 4, "split": "train"})]))
     assert len(unit.samples) == 5
-    all_ids = {s.id for s in unit.samples}
-    chosen = _drawn_examples(unit, 4)
     for sample, prompt in zip(unit.samples, unit.prompts, strict=True):
-        assert set(chosen[sample.id]) == all_ids - {sample.id}
         assert isinstance(prompt, str)
         assert prompt.count(f"Question: {sample.prompt}\n") == 1
         assert prompt.endswith(f"Question: {sample.prompt}\nAnswer:")
+        assert all(f"Question: {other.prompt}\n" in prompt for other in unit.samples)
 
 
 def test_fewshot_examples_are_seeded(tmp_path: Path) -> None:
@@ -137,9 +170,40 @@ def test_fewshot_examples_are_seeded(tmp_path: Path) -> None:
     assert first.prompts == again.prompts
     assert first.hash == again.hash
     others = [_only(_plan(tmp_path, [task], seed=s)) for s in range(2, 8)]
-    drawn = {tuple(u.identity["fewshot_examples"]) for u in [first, *others]}
-    assert len(drawn) > 1
+    assert any(u.prompts != first.prompts for u in others)
     assert any(u.hash != first.hash for u in others)
+
+
+def test_first_n_sampler_takes_the_first_rows_but_the_row_itself(tmp_path: Path) -> None:
+    task = _gsm8k(fewshot={"k": 2, "split": "train", "sampler": "first_n"})
+    unit = _only(_plan(tmp_path, [task]))
+    rows = _gsm8k_rows()
+    for sample, prompt in zip(unit.samples, unit.prompts, strict=True):
+        examples = [ex for ex in rows if ex.id != sample.id][:2]
+        blocks = [f"Question: {ex.prompt}\nAnswer: {ex.target}" for ex in examples]
+        assert prompt == "\n\n".join([*blocks, f"Question: {sample.prompt}\nAnswer:"])
+    random_unit = _only(_plan(tmp_path, [_gsm8k(fewshot={"k": 2, "split": "train"})]))
+    assert unit.identity["fewshot"]["sampler"] == "first_n"
+    assert unit.hash != random_unit.hash
+
+
+def test_another_split_needs_only_k_rows_and_keeps_every_row(tmp_path: Path) -> None:
+    """gsm8k/train has 8 rows: k = 8 takes them all (no k + 1: the split is not evaluated)."""
+    source = str(FIXTURES / "gsm8k")
+    task = _gsm8k(fewshot={"k": 8, "split": "train", "answer": "{solution}"})
+    task["dataset"] = {"format": "gsm8k", "source": source}
+    unit = _only(_plan(tmp_path, [task]))
+    train = load_dataset(DatasetSpec(format="gsm8k", source=source, split="train"), FIXTURES)
+    assert len(unit.samples) == 10 and len(train.samples) == 8
+    chosen = _lm_eval_random(unit.samples, train.samples, 8)
+    for sample, prompt in zip(unit.samples, unit.prompts, strict=True):
+        blocks = [
+            f"Question: {ex.prompt}\nAnswer: {ex.meta['solution']}" for ex in chosen[sample.id]
+        ]
+        assert prompt == "\n\n".join([*blocks, f"Question: {sample.prompt}\nAnswer:"])
+    task["fewshot"] = {"k": 9, "split": "train"}
+    with pytest.raises(SpecError, match=r"fewshot\.k is 9 but split 'train' has only 8 samples$"):
+        _plan(tmp_path, [task])
 
 
 def test_chat_fewshot_becomes_alternating_user_and_assistant_turns(tmp_path: Path) -> None:
@@ -148,13 +212,12 @@ def test_chat_fewshot_becomes_alternating_user_and_assistant_turns(tmp_path: Pat
         prompt={"chat": True, "system": "Solve it.", "template": "{prompt}"},
     )
     unit = _only(_plan(tmp_path, [task]))
-    by_id = {s.id: s for s in unit.samples}
-    chosen = _drawn_examples(unit, 2)
+    chosen = _lm_eval_random(_gsm8k_rows(), _gsm8k_rows(), 2)
     for sample, prompt in zip(unit.samples, unit.prompts, strict=True):
         expected: list[dict[str, str]] = [{"role": "system", "content": "Solve it."}]
         for ex in chosen[sample.id]:
-            expected.append({"role": "user", "content": by_id[ex].prompt})
-            expected.append({"role": "assistant", "content": by_id[ex].target})
+            expected.append({"role": "user", "content": ex.prompt})
+            expected.append({"role": "assistant", "content": ex.target})
         expected.append({"role": "user", "content": sample.prompt})
         assert prompt == expected
         roles = [message["role"] for message in expected[1:]]
@@ -164,12 +227,10 @@ def test_chat_fewshot_becomes_alternating_user_and_assistant_turns(tmp_path: Pat
 def test_fewshot_answer_template_writes_the_worked_solution(tmp_path: Path) -> None:
     task = _gsm8k(fewshot={"k": 2, "split": "train", "answer": "{solution}"})
     unit = _only(_plan(tmp_path, [task]))
-    by_id = {s.id: s for s in unit.samples}
-    chosen = _drawn_examples(unit, 2)
+    chosen = _lm_eval_random(_gsm8k_rows(), _gsm8k_rows(), 2)
     for sample, prompt in zip(unit.samples, unit.prompts, strict=True):
         blocks = [
-            f"Question: {by_id[ex].prompt}\nAnswer: {by_id[ex].meta['solution']}"
-            for ex in chosen[sample.id]
+            f"Question: {ex.prompt}\nAnswer: {ex.meta['solution']}" for ex in chosen[sample.id]
         ]
         assert prompt == "\n\n".join([*blocks, f"Question: {sample.prompt}\nAnswer:"])
         assert isinstance(prompt, str) and "####" in prompt
@@ -194,6 +255,66 @@ def test_fewshot_k_larger_than_the_split_is_a_spec_error(tmp_path: Path) -> None
     ), message
 
 
+# --- MMLU: lm-eval's description and same-subject first-k dev examples ---------------------
+
+
+def test_mmlu_five_shot_is_the_subject_line_then_its_first_five_dev_rows(tmp_path: Path) -> None:
+    """The published layout: exactly 5 dev rows per subject is enough for 5-shot."""
+    unit = _only(_plan(tmp_path, [_mmlu(fewshot={"k": 5, "split": "dev"})]))
+    dev = load_dataset(DatasetSpec(format="mmlu", source=MMLU, split="dev"), FIXTURES).samples
+    assert len(unit.samples) == 5 and len(dev) == 10
+    for sample, prompt, pairs in zip(unit.samples, unit.prompts, unit.choice_pairs, strict=True):
+        subject = sample.tags["subject"]
+        shots = [ex for ex in dev if ex.tags["subject"] == subject]
+        assert len(shots) == 5
+        blocks = [f"{ex.prompt} {ex.choices[ex.gold[0]]}" for ex in shots]
+        words = subject.replace("_", " ")
+        expected = (
+            f"The following are multiple choice questions (with answers) about {words}.\n\n"
+            + "\n\n".join([*blocks, sample.prompt])
+        )
+        assert prompt == expected
+        assert pairs == tuple((expected, f" {letter}") for letter in "ABCD")
+    assert unit.identity["fewshot_examples"] == [ex.id for ex in dev]
+
+
+def test_mmlu_zero_shot_prompt_opens_with_the_description(tmp_path: Path) -> None:
+    unit = _only(_plan(tmp_path, [_mmlu()]))
+    sample, prompt = unit.samples[0], unit.prompts[0]
+    assert prompt == (
+        "The following are multiple choice questions (with answers) about elementary "
+        f"mathematics.\n\n{sample.prompt}"
+    )
+
+
+def test_mmlu_chat_prompt_carries_the_description_as_the_system_message(tmp_path: Path) -> None:
+    task = {
+        "id": "mmlu-chat",
+        "dataset": {"format": "mmlu", "source": MMLU},
+        "prompt": {"system": "Be brief.", "template": "{prompt}"},
+        "scorer": {"type": "choice"},
+    }
+    unit = _only(_plan(tmp_path, [task]))
+    sample, prompt = unit.samples[-1], unit.prompts[-1]
+    assert prompt == [
+        {
+            "role": "system",
+            "content": "Be brief.\n\nThe following are multiple choice questions (with "
+            "answers) about high school geography.\n\n",
+        },
+        {"role": "user", "content": sample.prompt},
+    ]
+
+
+def test_mmlu_subject_without_enough_dev_rows_names_the_subject(tmp_path: Path) -> None:
+    with pytest.raises(
+        SpecError,
+        match=r"fewshot\.k is 6 but split 'dev' has only 5 samples for subject "
+        r"'elementary_mathematics'$",
+    ):
+        _plan(tmp_path, [_mmlu(fewshot={"k": 6, "split": "dev"})])
+
+
 # --- log-likelihood choice pairs -----------------------------------------------------------
 
 
@@ -211,7 +332,7 @@ def test_loglikelihood_units_pair_the_rendered_prompt_with_each_choice(tmp_path:
     unit = _only(_plan(tmp_path, [_mmlu(prompt={"template": "Q: {prompt}"})]))
     assert len(unit.choice_pairs) == len(unit.samples) > 0
     for sample, prompt, pairs in zip(unit.samples, unit.prompts, unit.choice_pairs, strict=True):
-        assert prompt == f"Q: {sample.prompt}"
+        assert prompt == f"{sample.preamble}Q: {sample.prompt}"
         assert pairs == tuple((prompt, " " + choice) for choice in sample.choices)
         assert len(pairs) == 4
 
@@ -224,12 +345,13 @@ def test_choice_delimiter_prefixes_each_continuation(tmp_path: Path) -> None:
 
 def test_loglikelihood_fewshot_examples_answer_with_the_gold_choice(tmp_path: Path) -> None:
     unit = _only(_plan(tmp_path, [_mmlu(fewshot={"k": 1, "split": "test"})]))
-    by_id = {s.id: s for s in unit.samples}  # the examples come from the same test split
-    chosen = _drawn_examples(unit, 1)
+    # the examples come from the same test split: the first other row of the same subject
     for sample, prompt, pairs in zip(unit.samples, unit.prompts, unit.choice_pairs, strict=True):
-        (example,) = (by_id[ex] for ex in chosen[sample.id])
+        (example,) = [
+            s for s in unit.samples if s.preamble == sample.preamble and s.id != sample.id
+        ][:1]
         gold = example.choices[example.gold[0]]
-        assert prompt == f"{example.prompt} {gold}\n\n{sample.prompt}"
+        assert prompt == f"{sample.preamble}{example.prompt} {gold}\n\n{sample.prompt}"
         assert pairs == tuple((prompt, " " + c) for c in sample.choices)
 
 
@@ -279,10 +401,9 @@ def test_winogrande_fewshot_example_is_its_gold_context_and_continuation(tmp_pat
         "scorer": {"type": "multiple_choice"},
     }
     unit = _only(_plan(tmp_path, [task]))
-    by_id = {s.id: s for s in unit.samples}
-    chosen = _drawn_examples(unit, 1)
+    chosen = _lm_eval_random(list(unit.samples), list(unit.samples), 1)
     for sample, pairs in zip(unit.samples, unit.choice_pairs, strict=True):
-        (example,) = (by_id[ex] for ex in chosen[sample.id])
+        (example,) = chosen[sample.id]
         gold = example.gold[0]
         shot = f"{example.contexts[gold]} {example.choices[gold]}"
         assert [ctx for ctx, _ in pairs] == [f"{shot}\n\n{c}" for c in sample.contexts]
@@ -333,7 +454,8 @@ def test_set_fields_enter_the_identity_and_change_the_hash(tmp_path: Path) -> No
 
     shots = _only(_plan(tmp_path, [_gsm8k(fewshot={"k": 1, "split": "train"})]))
     assert shots.identity["fewshot"]["k"] == 1
-    assert len(shots.identity["fewshot_examples"]) == 2
+    used = {ex.id for [ex] in _lm_eval_random(_gsm8k_rows(), _gsm8k_rows(), 1).values()}
+    assert set(shots.identity["fewshot_examples"]) == used
     assert shots.hash != plain.hash
 
     mmlu = _only(_plan(tmp_path, [_mmlu()]))

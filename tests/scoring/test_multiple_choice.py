@@ -1,4 +1,5 @@
-"""choice_score: acc, acc_norm (per UTF-8 byte) and mc2 from per-choice log-likelihoods."""
+"""choice_score: acc, acc_norm (per character of the choice text, as lm-eval) and mc2 from
+per-choice log-likelihoods."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ def test_reports_every_multiple_choice_metric() -> None:
 
 def test_acc_and_acc_norm_disagree_on_a_long_gold_continuation() -> None:
     short, long = " no", " yes, because the passage says so"
-    lls = [-2.0, -6.0]  # the long gold choice is less likely in total, likelier per byte
-    assert -6.0 / len(long.encode()) > -2.0 / len(short.encode())
+    lls = [-2.0, -6.0]  # the long gold choice is less likely in total, likelier per character
+    assert -6.0 / len(long.strip()) > -2.0 / len(short.strip())
     score = choice_score(lls, [short, long], [1])
     assert score.values["acc"] == 0.0
     assert score.values["acc_norm"] == 1.0
@@ -32,19 +33,35 @@ def test_acc_and_acc_norm_disagree_on_a_long_gold_continuation() -> None:
     assert score.values["mc2"] == pytest.approx(expected_mc2)
 
 
-def test_acc_norm_counts_utf8_bytes_not_characters() -> None:
+def test_acc_norm_divides_by_the_choice_without_its_delimiter() -> None:
+    # lm-eval: len(choice) of " a" is 1, not 2. With the delimiter counted the short choice
+    # would win (-1/2 > -2.9/4); by lm-eval's rule the long one does (-1/1 < -2.9/3)
+    lls = [-1.0, -2.9]
+    assert -1.0 / 2 > -2.9 / 4 and -1.0 / 1 < -2.9 / 3
+    assert choice_score(lls, [" a", " bcd"], [1]).values["acc_norm"] == 1.0
+    assert choice_score(lls, ["\na", "\nbcd"], [1]).values["acc_norm"] == 1.0
+    explicit = choice_score(lls, ["::a", "::bcd"], [1], choices=["a", "bcd"])
+    assert explicit.values["acc_norm"] == 1.0
+
+
+def test_acc_norm_counts_characters_not_utf8_bytes() -> None:
     accented, plain = "ééé", "abcd"  # 3 characters / 6 bytes, 4 characters / 4 bytes
     lls = [-3.3, -4.2]
-    # per character: -1.1 vs -1.05 (plain wins); per byte: -0.55 vs -1.05 (accented wins)
+    # per character (lm-eval's len()): -1.1 vs -1.05, plain wins; per byte accented would
     assert -3.3 / len(accented) < -4.2 / len(plain)
     assert -3.3 / len(accented.encode("utf-8")) > -4.2 / len(plain.encode("utf-8"))
     score = choice_score(lls, [accented, plain], [0])
-    assert score.values["acc_norm"] == 1.0
+    assert score.values["acc_norm"] == 0.0
     assert score.values["acc"] == 1.0
 
 
+def test_choice_texts_must_pair_with_the_log_likelihoods() -> None:
+    with pytest.raises(ValueError, match="2 log-likelihoods for 1 choice texts"):
+        choice_score([-1.0, -2.0], [" a", " b"], [0], choices=["a"])
+
+
 def test_empty_continuation_is_divided_by_one() -> None:
-    # "" would divide by zero; it counts as one byte: -0.5 / 1 beats -4.0 / 4
+    # "" would divide by zero; it counts as one character: -0.5 / 1 beats -4.0 / 4
     score = choice_score([-0.5, -4.0], ["", "abcd"], [1])
     assert score.values["acc"] == 0.0
     assert score.values["acc_norm"] == 0.0

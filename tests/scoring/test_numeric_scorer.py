@@ -51,6 +51,26 @@ def test_marker_order_prefers_hash_over_answer_is_over_boxed_over_last() -> None
     assert _found("1 then 4") == "4"
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("So, 9 bags * 9 pens = 81 pens.", "81"),
+        ("The answer is 10 + 10 = 20.", "20"),
+        ("The answer is: So, 9 bags * 9 pens = 81 pens.", "81"),
+        ("#### 9 bags * 9 pens = 81", "81"),
+        ("The answer is 20 = 4 * 5.", "20"),  # the right side is no single result
+        ("The answer is 12. Then 3 + 9 = 15", "12"),  # only the sentence after the marker
+        ("The answer is 5, because 2 + 3 = 5", "5"),
+        ("answer: x = 5", "5"),
+        ("The answer is $1,234.50.", "1234.5"),
+    ],
+)
+def test_a_marker_is_followed_by_the_final_answer_not_the_first_operand(
+    text: str, expected: str
+) -> None:
+    assert _found(text) == expected
+
+
 def test_marker_without_a_number_falls_back_to_the_last_number() -> None:
     found = extract_number("The answer is below.\nWe computed 6 then 8")
     assert found is not None and found.text == "8"

@@ -128,7 +128,7 @@ def test_unknown_scorer_type_lists_valid_types(write: Write) -> None:
     text = MODEL.replace("{type: exact_match}", "\n      type: numerc")
     assert spec_error(write, text) == (
         "spec.yaml:10: tasks[0].scorer.type: unknown type 'numerc'; "
-        "valid types: exact_match, numeric, regex, choice, math, code_exec, function_call, "
+        "valid types: exact_match, numeric, gsm8k, regex, choice, math, code_exec, function_call, "
         "json, ifeval, multiple_choice, judge (did you mean 'numeric'?)"
     )
 
@@ -137,7 +137,7 @@ def test_missing_scorer_type_lists_valid_types(write: Write) -> None:
     text = MODEL.replace("{type: exact_match}", "{tolerance: 0.1}")
     assert spec_error(write, text) == (
         "spec.yaml:9: tasks[0].scorer: missing required key 'type'; "
-        "valid types: exact_match, numeric, regex, choice, math, code_exec, function_call, "
+        "valid types: exact_match, numeric, gsm8k, regex, choice, math, code_exec, function_call, "
         "json, ifeval, multiple_choice, judge"
     )
 
@@ -146,7 +146,7 @@ def test_scorer_given_as_a_string_is_a_wrong_type(write: Write) -> None:
     text = MODEL.replace("{type: exact_match}", "numeric")
     assert spec_error(write, text) == (
         "spec.yaml:9: tasks[0].scorer: expected a mapping with a `type` key, got 'numeric'. "
-        "valid types: exact_match, numeric, regex, choice, math, code_exec, function_call, "
+        "valid types: exact_match, numeric, gsm8k, regex, choice, math, code_exec, function_call, "
         "json, ifeval, multiple_choice, judge"
     )
 
