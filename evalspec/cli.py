@@ -233,7 +233,7 @@ def check(
     from evalspec.checking import run_check
     from evalspec.engines import ENGINE_LOG, log_tail, terminal
     from evalspec.plan import targets
-    from evalspec.report.progress import progress_events
+    from evalspec.report.progress import clean, progress_events
 
     if quiet and verbose:
         raise SpecError("pass at most one of --quiet and --verbose")
@@ -251,8 +251,9 @@ def check(
     )
     if outcome.exit_code == EXIT_INFRA and not verbose and not quiet:
         for line in log_tail(outcome.run_dir / ENGINE_LOG):
-            stream.write(f"evalspec: {ENGINE_LOG}: {line}\n")
-    stream.close()
+            stream.writelines(f"evalspec: {ENGINE_LOG}: {text}\n" for text in clean(line))
+    if stream is not sys.stderr:
+        stream.close()
     _emit(outcome.reports, outcome.exit_code, report_md, report_json, junit)
 
 

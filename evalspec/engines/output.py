@@ -42,9 +42,13 @@ def engine_output_to(path: Path) -> Iterator[Path]:
 
 
 def terminal() -> TextIO:
-    """A line-buffered text stream on where fd 2 points now; a later capture leaves it there."""
+    """A line-buffered text stream on where fd 2 points now; a later capture leaves it there.
+    (Without a usable fd 2, sys.stderr itself.)"""
     encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
-    return os.fdopen(os.dup(2), "w", buffering=1, encoding=encoding, errors="replace")
+    try:
+        return os.fdopen(os.dup(2), "w", buffering=1, encoding=encoding, errors="replace")
+    except OSError:
+        return sys.stderr
 
 
 def log_tail(path: Path, lines: int = 20) -> list[str]:

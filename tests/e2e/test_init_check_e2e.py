@@ -44,10 +44,12 @@ def test_init_then_check_passes_on_the_built_in_model(tmp_path: Path) -> None:
     assert "Initializing a V1 LLM engine" in log  # vLLM's own lines are in the log
     assert not [line for line in first.stderr.splitlines() if any(n in line for n in NOISE)]
     assert "evalspec: [1/1] smol/arithmetic: accuracy" in first.stderr
+    assert first.stdout.rstrip().endswith("exit code 0</sub>")  # nothing after the report
 
     update = _run(["baseline", "update", "specs/first.yaml", "--yes"], project, env)
     assert update.returncode == 0, update.stderr
     second = _run(["check", "specs/first.yaml"], project, env)
 
     assert second.returncode == 0, second.stderr
-    assert second.stdout.splitlines()[1].startswith("**PASS** — all 1 checks passed in first")
+    verdict = second.stdout.splitlines()[1]
+    assert verdict.startswith("**PASS** — all ") and " checks passed in first " in verdict

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from evalspec.monitor import Sampler
 from evalspec.report.progress import ThrottledLines, clean
-from evalspec.report.progress.tracker import duration, resources
+from evalspec.report.progress.tracker import UnitProgress, duration, resources
 from evalspec.scoring.results import Metric, UnitResult
 
 
@@ -113,3 +113,13 @@ def test_a_failed_unit_line_carries_the_engine_message(tmp_path: Path) -> None:
         "[1/2] smol/a: ERROR vLLM could not load x: OOM",
         "done: 1 unit in 0 s (1 failed)",
     ]
+
+
+def test_the_eta_counts_down_from_the_last_chunk_and_is_dropped_when_it_ran_out() -> None:
+    unit = UnitProgress("smol/a", total=10, started=0.0, done=5, generated=5, engine_s=10.0)
+    unit.updated = 100.0
+
+    assert unit.eta_s(100.0) == 10.0  # 5 left at 2 s each
+    assert unit.eta_s(104.0) == 6.0
+    assert unit.eta_s(111.0) is None  # overdue: no made-up "0 s"
+    assert UnitProgress("smol/b", total=3, started=0.0).eta_s(1.0) is None  # no rate yet

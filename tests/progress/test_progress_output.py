@@ -88,6 +88,19 @@ def test_by_default_a_progress_line_comes_at_most_every_30_s(tmp_path: Path) -> 
     assert "evalspec: [2/2] remote/sums: accuracy" in done.stderr
 
 
+def test_verbose_leaves_engine_output_on_the_terminal_with_plain_progress(tmp_path: Path) -> None:
+    with standin(Behaviour()) as url:
+        spec = slow_spec(tmp_path, url, sleep_s=0.0)
+        done = run_on_terminal(["check", str(spec), "--verbose"], environment(tmp_path), tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stderr  # plain lines even on a terminal: engine logs interleave
+    assert "evalspec: [2/2] remote/sums: accuracy" in done.stderr
+    assert "engine output goes to" not in done.stderr
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    assert not (run_dir / "engine.log").exists()
+
+
 def test_quiet_prints_only_the_report(tmp_path: Path) -> None:
     with standin(Behaviour()) as url:
         spec = slow_spec(tmp_path, url, sleep_s=0.0)

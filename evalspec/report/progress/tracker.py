@@ -3,7 +3,8 @@ the run's units done, and the latest resource reading, as words both displays sh
 
 Rates count generated outputs only (cached ones arrive at once): tokens/s is the
 engine's completion tokens over the engine time of the chunks so far, and the ETA is
-the outputs left at the unit's generated-outputs rate, counted down from the last chunk.
+the outputs left at the unit's generated-outputs rate, counted down from the last chunk
+(and not shown once it ran out: a tail chunk can take as long as a full one).
 """
 
 from __future__ import annotations
@@ -36,13 +37,15 @@ class UnitProgress:
         return self.tokens / self.engine_s if self.tokens and self.engine_s > 0 else None
 
     def eta_s(self, now: float) -> float | None:
-        """Seconds left (None until a generated chunk gives a rate)."""
+        """Seconds left (None until a generated chunk gives a rate, and again once the
+        countdown ran out with outputs still missing: the estimate was wrong)."""
         left = self.total - self.done
         if left <= 0:
             return 0.0
         if not self.generated or self.engine_s <= 0:
             return None
-        return max(0.0, left * self.engine_s / self.generated - (now - self.updated))
+        eta = left * self.engine_s / self.generated - (now - self.updated)
+        return eta if eta > 0 else None
 
 
 @dataclass
