@@ -77,7 +77,7 @@ def run_check(
     plan = compile_plan(loaded, limit=limit, targets=targets)
     rules, baseline = load_gate(loaded)
     if baseline is not None and targets.narrowed:  # units left out on purpose are not missing
-        baseline = selected_units(baseline, targets)
+        baseline = _selected_units(baseline, targets)
     interval_from_env()  # a bad monitor setting is exit 2 before a run directory exists
     events.message(f"{len(plan.units)} units, {plan.engine_loads} engine load(s)")
 
@@ -128,7 +128,7 @@ def _engine_output(run: Run, to_log: bool, events: Events) -> AbstractContextMan
     return engine_output_to(log)
 
 
-def selected_units(baseline: Baseline, targets: Targets) -> Baseline:
+def _selected_units(baseline: Baseline, targets: Targets) -> Baseline:
     """The baseline without the units that targets leave out."""
     units = {
         unit_id: entry

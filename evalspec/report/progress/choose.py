@@ -50,6 +50,7 @@ def progress_events(stream: TextIO, *, quiet: bool = False, verbose: bool = Fals
     """The display for a run whose own output goes to `stream` (the terminal's stderr)."""
     if quiet:
         return Lines(lambda _: None)
+    interval_s = progress_interval()  # a bad setting is exit 2 wherever the run goes
     if live_terminal(stream) and not verbose:
         from rich.console import Console
 
@@ -62,4 +63,4 @@ def progress_events(stream: TextIO, *, quiet: bool = False, verbose: bool = Fals
         stream.write(PREFIX + line + "\n")
         stream.flush()
 
-    return ThrottledLines(say, progress_interval())
+    return ThrottledLines(say, interval_s)
