@@ -51,13 +51,13 @@ check: install
 	$(BIN)/evalspec check specs/smoke.yaml --report-md runs/smoke-report.md
 
 lint: install
-	$(BIN)/ruff check evalspec tests benchmarks
-	$(BIN)/ruff format --check evalspec tests benchmarks
-	$(BIN)/mypy evalspec
+	$(BIN)/ruff check evalspec tests benchmarks scripts
+	$(BIN)/ruff format --check evalspec tests benchmarks scripts
+	$(BIN)/mypy evalspec scripts/action/gate.py
 
 format: install
-	$(BIN)/ruff check --fix evalspec tests benchmarks
-	$(BIN)/ruff format evalspec tests benchmarks
+	$(BIN)/ruff check --fix evalspec tests benchmarks scripts
+	$(BIN)/ruff format evalspec tests benchmarks scripts
 
 test: lint
 	$(BIN)/pytest -q

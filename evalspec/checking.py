@@ -6,11 +6,12 @@ objects; the CLI prints them and maps them to exit codes.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evalspec.engines import default_pool
+from evalspec.engines import ENGINE_LOG, default_pool, engine_output_to
 from evalspec.errors import SpecError
 from evalspec.gate import (
     Baseline,
@@ -26,7 +27,7 @@ from evalspec.gate import (
 )
 from evalspec.history.recording import record_check
 from evalspec.monitor import interval_from_env
-from evalspec.plan import Plan, compile_plan
+from evalspec.plan import Plan, Targets, compile_plan
 from evalspec.report import Reports, render_reports
 from evalspec.runner import Events, Executor, Lines, LocalExecutor, execute, interruptible
 from evalspec.spec import LoadedSpec, LoadedThresholds, load_located_thresholds, load_spec
@@ -39,6 +40,7 @@ from evalspec.store import (
     default_runs_dir,
     perf_dicts,
 )
+from evalspec.store.runfiles import RunTargets
 
 
 @dataclass(frozen=True)
@@ -59,17 +61,27 @@ def run_check(
     executor: Executor | None = None,
     use_cache: bool = True,
     history: Path | None = None,
+    targets: Targets | None = None,
+    engine_log: bool = False,
 ) -> CheckOutcome:
     """use_cache=False neither reads nor writes the response cache. Every gated run is
     recorded in the history index (`history`, else $EVALSPEC_HISTORY or the default).
+
+    `targets` runs part of the spec (--model, --task, --adapter) or another sample mode:
+    the gate then compares only the baseline units the targets select, and the report
+    says what the run covered. `engine_log` sends what the engines print (fd 1 and 2) to
+    engine.log in the run directory while they load and run.
 
     A run that is interrupted (SIGINT, SIGTERM) or fails on the way is still finished:
     its manifest says "interrupted" or "failed" and why, its results.json exists, and
     every record written so far is kept."""
     events = events or Lines(lambda _: None)
+    targets = targets or Targets()
     loaded = load_spec(spec_path)
-    plan = compile_plan(loaded, limit=limit)
+    plan = compile_plan(loaded, limit=limit, targets=targets)
     rules, baseline = load_gate(loaded)
+    if baseline is not None and targets.narrowed:  # units left out on purpose are not missing
+        baseline = _selected_units(baseline, targets)
     interval_from_env()  # a bad monitor setting is exit 2 before a run directory exists
     events.message(f"{len(plan.units)} units, {plan.engine_loads} engine load(s)")
 
@@ -81,10 +93,10 @@ def run_check(
                 "entries of the older format were dropped"
             )
         store = RunStore(runs_dir or default_runs_dir())
-        run = store.create(plan.spec_name, _manifest(loaded, plan))
+        run = store.create(plan.spec_name, _manifest(loaded, plan, targets))
         events.message(f"run {run.run_id} in {run.path}")
         executor = executor or LocalExecutor(default_pool())
-        with interruptible(run):
+        with interruptible(run), _engine_output(run, engine_log, events):
             execution = execute(plan, run, executor, events, cache, loaded.base_dir)
     finally:
         if cache is not None:
@@ -106,9 +118,29 @@ def run_check(
         where=rules.where if rules is not None else None,
     )
     baseline_run = baseline.provenance.run_id if baseline is not None else None
-    reports = gate_reports(result, plan.spec_name, run, baseline_run, store)
+    scope = targets.scope(len(plan.units), len(spec_targets(loaded.spec)), loaded.spec.samples.mode)
+    reports = gate_reports(result, plan.spec_name, run, baseline_run, store, scope)
     warnings = record_check(run, result, reports, baseline_run, history)
     return CheckOutcome(run.run_id, run.path, reports, result.exit_code, warnings)
+
+
+def _engine_output(run: Run, to_log: bool, events: Events) -> AbstractContextManager[object]:
+    """Engine output to the run's engine.log (when asked), or left where it goes."""
+    if not to_log:
+        return nullcontext()
+    log = run.path / ENGINE_LOG
+    events.message(f"engine output goes to {log}")
+    return engine_output_to(log)
+
+
+def _selected_units(baseline: Baseline, targets: Targets) -> Baseline:
+    """The baseline without the units that targets leave out."""
+    units = {
+        unit_id: entry
+        for unit_id, entry in baseline.units.items()
+        if targets.selects(entry.model, entry.adapter, entry.task)
+    }
+    return baseline.model_copy(update={"units": units})
 
 
 def load_gate(loaded: LoadedSpec) -> tuple[LoadedThresholds | None, Baseline | None]:
@@ -124,7 +156,12 @@ def load_gate(loaded: LoadedSpec) -> tuple[LoadedThresholds | None, Baseline | N
 
 
 def gate_reports(
-    result: GateResult, spec_name: str, run: Run, baseline_run_id: str | None, store: RunStore
+    result: GateResult,
+    spec_name: str,
+    run: Run,
+    baseline_run_id: str | None,
+    store: RunStore,
+    scope: str | None = None,
 ) -> Reports:
     """The reports of a gated run, with flipped samples from its records.
 
@@ -145,6 +182,7 @@ def gate_reports(
         candidate_records=run.read_records(),
         baseline_records=baseline_records,
         perf=perf_dicts(run.load_perf()),
+        scope=scope,
     )
 
 
@@ -181,13 +219,37 @@ def prepare_baseline(
     old = read_baseline(baseline_path, loaded.spec.name)
     results, perf = run.load_results(), perf_dicts(run.load_perf())
     new = baseline_from_results(loaded.spec.name, run.run_id, manifest.git_sha, results, perf, old)
+    new, merged = _keep_untargeted(new, old, manifest.targets)
     kept = [
         f"{unit_id}: perf kept from the previous baseline (this run did not measure it like "
         "a full run: its outputs came from the response cache)"
         for unit_id in unmeasured_units(results, perf)
         if unit_id in new.units and new.units[unit_id].perf
     ]
-    return BaselineUpdate(baseline_path, run.run_id, new, [*describe_changes(old, new), *kept])
+    changes = [*describe_changes(old, new), *kept, *merged]
+    return BaselineUpdate(baseline_path, run.run_id, new, changes)
+
+
+def _keep_untargeted(
+    new: Baseline, old: Baseline | None, recorded: RunTargets | None
+) -> tuple[Baseline, list[str]]:
+    """A targeted run updates only the units it selected: the previous baseline's other
+    units are kept as they were (and said so)."""
+    targets = Targets.from_dict(recorded.model_dump() if recorded is not None else None)
+    if old is None or not targets.narrowed:
+        return new, []
+    kept = {
+        unit_id: entry
+        for unit_id, entry in old.units.items()
+        if not targets.selects(entry.model, entry.adapter, entry.task)
+    }
+    if not kept:
+        return new, []
+    merged = new.model_copy(update={"units": {**kept, **new.units}})
+    return merged, [
+        f"kept {len(kept)} unit(s) of the previous baseline that the targeted run "
+        f"({targets.options()}) did not run: {', '.join(sorted(kept))}"
+    ]
 
 
 def show_baseline(spec_path: Path) -> str:
@@ -229,8 +291,9 @@ def _display_path(path: Path) -> Path:
         return resolved
 
 
-def _manifest(loaded: LoadedSpec, plan: Plan) -> dict[str, Any]:
+def _manifest(loaded: LoadedSpec, plan: Plan, targets: Targets) -> dict[str, Any]:
     return {
+        "targets": targets.to_dict() if targets.narrowed or targets.mode else None,
         "spec_path": str(loaded.path),
         "spec_digest": loaded.digest,
         "environment": collect_environment(),

@@ -25,6 +25,9 @@ DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 # the export formats (evalspec.export.FORMATS, named here so `--help` imports nothing heavy)
 EXPORT_FORMATS = ["csv", "parquet", "jsonl", "prometheus", "mlflow"]
 
+# the user's own vLLM log level, read before main() sets its quiet default
+_USER_VLLM_LOGGING = os.environ.get("VLLM_LOGGING_LEVEL")
+
 
 def _user_errors(func: F) -> F:
     """One sentence and the contract's exit code for every error meant for users."""
@@ -52,14 +55,6 @@ def _interrupted() -> NoReturn:
     sys.exit(EXIT_INTERRUPTED)
 
 
-def _progress(quiet: bool) -> Callable[[str], None]:
-    def say(message: str) -> None:
-        if not quiet:
-            click.echo(f"evalspec: {message}", err=True)
-
-    return say
-
-
 runs_dir_option = click.option(
     "--runs-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -75,6 +70,44 @@ history_option = click.option(
 limit_option = click.option(
     "--limit", type=click.IntRange(min=1), default=None, help="Samples per task (overrides mode)."
 )
+
+
+def target_options(func: F) -> F:
+    """--model, --task, --adapter (repeatable globs) and --mode: run part of a spec."""
+    for option in reversed(
+        [
+            click.option(
+                "--model",
+                "models",
+                multiple=True,
+                metavar="ID",
+                help="Only these models (glob; repeatable).",
+            ),
+            click.option(
+                "--task",
+                "tasks",
+                multiple=True,
+                metavar="ID",
+                help="Only these tasks (glob; repeatable).",
+            ),
+            click.option(
+                "--adapter",
+                "adapters",
+                multiple=True,
+                metavar="ID",
+                help="Only these adapters (glob; repeatable; '-' is the base model).",
+            ),
+            click.option(
+                "--mode",
+                type=click.Choice(["validate", "quick", "standard", "full"]),
+                default=None,
+                help="Sample mode instead of the spec's "
+                "(validate=5, quick=20, standard=100, full=all).",
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -120,15 +153,16 @@ def schema(kind: str) -> None:
 @cli.command()
 @click.argument("spec_path", metavar="SPEC", type=click.Path(path_type=Path))
 @limit_option
+@target_options
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @_user_errors
-def plan(spec_path: Path, limit: int | None, as_json: bool) -> None:
+def plan(spec_path: Path, limit: int | None, as_json: bool, **targeting: Any) -> None:
     """Dry run: the units, their sample counts and hashes, and the engine loads."""
-    from evalspec.plan import compile_plan
+    from evalspec.plan import compile_plan, targets
     from evalspec.report import render_plan
     from evalspec.spec import load_spec
 
-    compiled = compile_plan(load_spec(spec_path), limit=limit)
+    compiled = compile_plan(load_spec(spec_path), limit=limit, targets=targets(**targeting))
     click.echo(render_plan(compiled, as_json=as_json))
 
 
@@ -175,7 +209,11 @@ def _emit(
 @report_md_option
 @report_json_option
 @junit_option
+@target_options
 @click.option("--quiet", "-q", is_flag=True, help="Print only the report.")
+@click.option(
+    "--verbose", "-v", is_flag=True, help="Show the engines' logs (default: the run's engine.log)."
+)
 @click.option(
     "--no-cache", is_flag=True, help="Neither read nor write the response cache; generate all."
 )
@@ -189,28 +227,47 @@ def check(
     report_json: Path | None,
     junit: Path | None,
     quiet: bool,
+    verbose: bool,
     no_cache: bool,
     history: Path | None,
+    **targeting: Any,
 ) -> None:
     """Run a spec, gate it against thresholds and baseline, print the verdict table.
 
-    On GitHub Actions ($GITHUB_STEP_SUMMARY set) the report is also appended to
-    the job's step summary. Exit codes: 0 pass (warnings allowed), 1 regression,
-    2 invalid spec or usage, 3 infrastructure failure.
+    Progress goes to stderr: live bars on a terminal, a line at most every
+    $EVALSPEC_PROGRESS_INTERVAL_S seconds (default 30) elsewhere. What the engines print
+    goes to engine.log in the run directory unless --verbose. On GitHub Actions
+    ($GITHUB_STEP_SUMMARY set) the report is also appended to the job's step summary.
+    Exit codes: 0 pass (warnings allowed), 1 regression, 2 invalid spec or usage,
+    3 infrastructure failure.
     """
     from evalspec.checking import run_check
-    from evalspec.runner import Lines
+    from evalspec.engines import ENGINE_LOG, log_tail, terminal
+    from evalspec.plan import targets
+    from evalspec.report.progress import clean, progress_events
 
+    if quiet and verbose:
+        raise SpecError("pass at most one of --quiet and --verbose")
+    # engine logs go to engine.log (or, --verbose, the terminal): worth their INFO lines
+    os.environ["VLLM_LOGGING_LEVEL"] = _USER_VLLM_LOGGING or "INFO"
+    stream = terminal()  # our progress: the terminal, also while engine output is captured
     outcome = run_check(
         spec_path,
         limit=limit,
         runs_dir=runs_dir,
-        events=Lines(_progress(quiet)),
+        events=progress_events(stream, quiet=quiet, verbose=verbose),
         use_cache=not no_cache,
         history=history,
+        targets=targets(**targeting),
+        engine_log=not verbose,
     )
     for warning in outcome.warnings:
-        click.echo(f"evalspec: warning: {warning}", err=True)
+        stream.write(f"evalspec: warning: {warning}\n")
+    if outcome.exit_code == EXIT_INFRA and not verbose and not quiet:
+        for line in log_tail(outcome.run_dir / ENGINE_LOG):
+            stream.writelines(f"evalspec: {ENGINE_LOG}: {text}\n" for text in clean(line))
+    if stream is not sys.stderr:
+        stream.close()
     _emit(outcome.reports, outcome.exit_code, report_md, report_json, junit)
 
 
@@ -505,6 +562,37 @@ def export(
     if done.text is not None:
         click.echo(done.text, nl=False)
     click.echo(f"evalspec: {done.message}", err=True)
+
+
+@cli.command()
+@click.argument(
+    "directory", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
+)
+@_user_errors
+def init(directory: Path) -> None:
+    """Scaffold specs/, thresholds/, baselines/ and a gate workflow in DIRECTORY (default .),
+    with a first spec on the built-in model that passes `evalspec check` at once. Writes
+    nothing if any of its files exists (exit 2)."""
+    from evalspec.scaffold import scaffold
+
+    done = scaffold(directory)
+    for path in done.created:
+        click.echo(f"created {path}")
+    click.echo("next:")
+    for step in done.next_steps():
+        click.echo(f"  {step}")
+
+
+@cli.command()
+@_user_errors
+def doctor() -> None:
+    """What this machine has for evalspec (versions, GPU, sandbox, caches) and what to do
+    about what is missing. Exit 0, or 3 when a problem stops runs here."""
+    from evalspec.doctor import diagnose, exit_code, render
+
+    findings = diagnose()
+    click.echo(render(findings))
+    sys.exit(exit_code(findings))
 
 
 def main() -> None:

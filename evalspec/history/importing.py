@@ -55,6 +55,7 @@ def import_runs(dirs: Sequence[Path], history: Path) -> ImportSummary:
                 entries.append(entry_from_run(run, gate, baseline_run, source=IMPORT))
             except SpecError as exc:
                 summary.damaged.append(str(exc))
+        entries.sort(key=lambda e: (e.started, e.run_id))  # in the order they ran
         summary.indexed = index.add_many(entries)
         summary.already.extend(e.run_id for e in entries if e.run_id not in summary.indexed)
     return summary

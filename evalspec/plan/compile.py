@@ -22,6 +22,7 @@ from evalspec.plan.fewshot import draw, examples_for, load_examples
 from evalspec.plan.models import JudgeRef, ModelGroup, Plan, Unit
 from evalspec.plan.prompts import check_template, fill, raw_with_examples, render
 from evalspec.plan.sampling import sample_count, select
+from evalspec.plan.targets import Targets
 from evalspec.scoring.judge import load_rubric
 from evalspec.scoring.scorers import check_inputs
 from evalspec.spec import LoadedSpec
@@ -32,34 +33,53 @@ def unit_id(model: str, adapter: str | None, task: str) -> str:
     return f"{model}+{adapter}/{task}" if adapter else f"{model}/{task}"
 
 
-def compile_plan(loaded: LoadedSpec, limit: int | None = None, device: str | None = None) -> Plan:
-    """Resolve models, adapters and datasets; select samples; render prompts; hash units."""
+def compile_plan(
+    loaded: LoadedSpec,
+    limit: int | None = None,
+    device: str | None = None,
+    targets: Targets | None = None,
+) -> Plan:
+    """Resolve models, adapters and datasets; select samples; render prompts; hash units.
+
+    `targets` narrows the plan to some models, adapters and tasks (their units keep the
+    hashes a full plan gives them) and may change the sample mode; what it leaves out is
+    neither read nor resolved (a judge model is resolved when a targeted task needs it)."""
     spec = loaded.spec
-    count = sample_count(spec.samples, limit)
-    datasets = {task.id: _load_dataset(loaded, i, task) for i, task in enumerate(spec.tasks)}
+    targets = targets or Targets()
+    targets.check(spec)
+    count = sample_count(targets.samples(spec.samples), limit)
+    tasks = [(i, task) for i, task in enumerate(spec.tasks) if targets.task(task.id)]
+    datasets = {task.id: _load_dataset(loaded, i, task) for i, task in tasks}
     fewshots = {
         task.id: draw(
             load_examples(task, loaded.base_dir, loaded.where("tasks", i, "fewshot")),
             task.fewshot,
             spec.samples.seed,
         )
-        for i, task in enumerate(spec.tasks)
+        for i, task in tasks
         if task.fewshot is not None
     }
+    judging = {t.scorer.model for _, t in tasks if isinstance(t.scorer, JudgeScorer)}
     resolved: list[tuple[ModelSpec, ModelSource, EngineRequest, list[Any]]] = []
     for m_index, model in enumerate(spec.resolved_models()):
+        if not (targets.model(model.id) or model.id in judging):
+            continue
         source = _source(loaded, model, loaded.where("models", m_index, "source"))
         adapters = _resolve_adapters(loaded, m_index, model, source)
         request = engine_request(
             model, source, [(a.id, a.path, rank) for a, _, rank in adapters], device
         )
         resolved.append((model, source, request, adapters))
-    judges = _judges(loaded, resolved, device)
+    judges = _judges(loaded, resolved, device, {task.id for _, task in tasks}, judging)
     groups = []
     for model, source, request, adapters in resolved:
+        if not targets.model(model.id):
+            continue  # resolved only as a judge
         units = []
         for adapter, a_digest in [(None, None), *((a, d) for a, d, _ in adapters)]:
-            for t_index, task in enumerate(spec.tasks):
+            if not targets.adapter(adapter.id if adapter else None):
+                continue
+            for t_index, task in tasks:
                 identity: dict[str, Any] = {
                     "model": {"source": source.digest, "revision": source.revision},
                     "adapter": a_digest,
@@ -89,7 +109,13 @@ def compile_plan(loaded: LoadedSpec, limit: int | None = None, device: str | Non
                         judge,
                     )
                 )
-        groups.append(ModelGroup(request=request, units=tuple(units)))
+        if units:
+            groups.append(ModelGroup(request=request, units=tuple(units)))
+    if not groups and targets.narrowed:
+        raise SpecError(
+            f"{targets.options()} together select no unit of spec '{spec.name}'; "
+            "`evalspec plan SPEC` lists its units"
+        )
     # a model that also judges generates last: judging (after all generation) then runs on
     # the engine still loaded instead of loading it a second time
     judge_keys = {judge.request.key for judge in judges.values()}
@@ -222,18 +248,24 @@ def _judges(
     loaded: LoadedSpec,
     resolved: list[tuple[ModelSpec, ModelSource, EngineRequest, list[Any]]],
     device: str | None,
+    selected: set[str],
+    judging: set[str],
 ) -> dict[str, JudgeRef]:
     """task id -> its judge: the engine request (a candidate's own when the judge is one of
-    the spec's models), the rubric, and the identity that enters the unit hash."""
+    the spec's models), the rubric, and the identity that enters the unit hash.
+    `selected`: the plan's task ids; `judging`: the judge models they need (no other is
+    resolved)."""
     spec = loaded.spec
     by_id = {m.id: (m, src, req) for m, src, req, _ in resolved}
     for j_index, judge in enumerate(spec.resolved_judges()):
+        if judge.id not in judging:
+            continue
         src = _source(loaded, judge, loaded.where("judges", j_index, "source"))
         by_id[judge.id] = (judge, src, engine_request(judge, src, [], device))
     refs: dict[str, JudgeRef] = {}
     for t_index, task in enumerate(spec.tasks):
         scorer = task.scorer
-        if not isinstance(scorer, JudgeScorer):
+        if not isinstance(scorer, JudgeScorer) or task.id not in selected:
             continue
         where = loaded.where("tasks", t_index, "scorer", "rubric")
         try:

@@ -31,9 +31,11 @@ def render_reports(
     candidate_records: Iterable[Record] = (),
     baseline_records: Iterable[Record] | None = None,
     perf: Mapping[str, Mapping[str, Any]] | None = None,
+    scope: str | None = None,
 ) -> Reports:
     """``baseline_records`` is None when the baseline run's directory is not available here;
-    ``perf`` (unit id -> measurements) adds the monitor's resource lines to the markdown."""
+    ``perf`` (unit id -> measurements) adds the monitor's resource lines to the markdown;
+    ``scope`` says what a targeted run covered (markdown and JSON)."""
     flips = collect_flips(result, candidate_records, baseline_records)
     return Reports(
         markdown=render_markdown(
@@ -43,9 +45,14 @@ def render_reports(
             baseline_run_id=baseline_run_id,
             flips=flips,
             resources=resource_lines(perf or {}),
+            scope=scope,
         ),
         json=render_json(
-            result, spec_name=spec_name, run_id=run_id, baseline_run_id=baseline_run_id
+            result,
+            spec_name=spec_name,
+            run_id=run_id,
+            baseline_run_id=baseline_run_id,
+            scope=scope,
         ),
         junit=render_junit(result, spec_name=spec_name, run_id=run_id),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from evalspec.gate import GateResult, GateRow, Status
+from evalspec.gate.evaluate import NO_RULE
 from evalspec.gate.verdict import PerfRow
 
 MARKS: dict[Status, str] = {
@@ -54,7 +55,15 @@ def one_line(text: str) -> str:
 def verdict_line(
     result: GateResult, spec_name: str, run_id: str, baseline_run_id: str | None
 ) -> str:
-    """E.g. "**FAIL** — 1 regression, 2 warnings in smoke (run R, baseline from run B)"."""
+    """E.g. "**FAIL** — 1 regression, 2 warnings in smoke (run R, baseline from run B)";
+    "**NO GATE** — no gate configured: 3 metrics recorded in smoke (run R, no baseline)" when
+    nothing could decide (no thresholds rule selected a metric and there is no baseline)."""
+    if ungated(result, baseline_run_id):
+        n = len(result.rows)
+        return (
+            f"**NO GATE** — no gate configured: {n} metric{'' if n == 1 else 's'} recorded "
+            f"in {spec_name} (run {run_id}, no baseline)"
+        )
     counts = [
         f"{n} {noun}{'' if n == 1 else 's'}"
         for status, noun in NOUNS.items()
@@ -68,6 +77,20 @@ def verdict_line(
         summary = "nothing to gate"
     against = f"baseline from run {baseline_run_id}" if baseline_run_id else "no baseline"
     return f"**{result.status}** — {summary} in {spec_name} (run {run_id}, {against})"
+
+
+def ungated(result: GateResult, baseline_run_id: str | None) -> bool:
+    """True when no baseline and no thresholds rule judged anything: every row passed
+    with "no rule" and no baseline value, and no perf measure has a tolerance."""
+    return (
+        baseline_run_id is None
+        and bool(result.rows)
+        and all(
+            row.status is Status.PASS and row.baseline is None and NO_RULE in row.notes
+            for row in result.rows
+        )
+        and all(row.status is Status.PASS and row.tolerance_pct is None for row in result.perf_rows)
+    )
 
 
 def details(result: GateResult) -> list[str]:

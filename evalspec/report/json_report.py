@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 
 from evalspec.gate import GateResult
+from evalspec.report.format import ungated
 
 REPORT_VERSION = 1
 
@@ -17,12 +18,14 @@ def render_json(
     run_id: str,
     baseline_run_id: str | None,
     fingerprint_notes: Sequence[str] = (),
+    scope: str | None = None,
 ) -> str:
     """The report as JSON; GateResult.from_dict(json.loads(text)) reads the verdicts back.
 
     Keys: version, spec, run_id, baseline_run_id, status, exit_code, counts (per
     status), rows (GateRow.to_dict each), perf_rows, fingerprint_notes (the
-    gate's, then ``fingerprint_notes``).
+    gate's, then ``fingerprint_notes``), gated (false when no thresholds rule and no
+    baseline judged anything), scope (what a targeted run covered, else null).
     """
     document = {
         "version": REPORT_VERSION,
@@ -30,6 +33,8 @@ def render_json(
         "run_id": run_id,
         "baseline_run_id": baseline_run_id,
         **result.to_dict(),
+        "gated": not ungated(result, baseline_run_id),
+        "scope": scope,
     }
     document["fingerprint_notes"] = list(
         dict.fromkeys([*result.fingerprint_notes, *fingerprint_notes])

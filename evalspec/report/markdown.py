@@ -39,6 +39,7 @@ from evalspec.report.format import (
     p_value,
     percent,
     signed,
+    ungated,
     verdict_line,
     with_stderr,
 )
@@ -71,18 +72,23 @@ def render_markdown(
     fingerprint_notes: Sequence[str] = (),
     flips: Sequence[FlipGroup] = (),
     resources: Sequence[str] = (),
+    scope: str | None = None,
 ) -> str:
-    """The PR comment: marker, verdict line, metric table, reasons, flips, performance,
-    resources (lines from evalspec.report.resources), notes."""
+    """The PR comment: marker, verdict line, scope (what a targeted run covered), metric
+    table, reasons, flips, performance, resources (lines from evalspec.report.resources),
+    notes."""
     template = _environment().get_template("report.md.j2")
     notes = list(dict.fromkeys([*result.fingerprint_notes, *fingerprint_notes]))
+    no_gate = ungated(result, baseline_run_id)
     return template.render(
         marker=MARKER.format(spec=spec_name),
         verdict=verdict_line(result, spec_name, run_id, baseline_run_id),
+        scope=scope,
+        no_gate=no_gate,
         ci_header=confidence_label(
             next((r.confidence for r in result.rows if r.confidence is not None), None)
         ),
-        rows=[_metric_row(row) for row in result.rows],
+        rows=[_metric_row(row, no_gate) for row in result.rows],
         tests=sorted({row.test for row in result.rows if row.test}),
         details=details(result),
         flips=[_flip_group(group) for group in flips],
@@ -98,7 +104,8 @@ def render_markdown(
     )
 
 
-def _metric_row(row: GateRow) -> dict[str, str]:
+def _metric_row(row: GateRow, no_gate: bool = False) -> dict[str, str]:
+    """A table row; without a gate its verdict cell is empty: nothing judged it."""
     return {
         "model": model_label(row),
         "task": row.task,
@@ -108,7 +115,7 @@ def _metric_row(row: GateRow) -> dict[str, str]:
         "delta": signed(row.delta),
         "ci": interval(row.ci_low, row.ci_high),
         "p": p_value(row.p_value),
-        "verdict": f"{MARKS[row.status]} {row.status}",
+        "verdict": NONE if no_gate else f"{MARKS[row.status]} {row.status}",
     }
 
 

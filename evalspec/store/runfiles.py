@@ -75,6 +75,15 @@ class MonitorInfo(_File):
     file: str
 
 
+class RunTargets(_File):
+    """What a targeted run covered: `check --model/--task/--adapter` patterns, `--mode`."""
+
+    models: list[str] = Field(default_factory=list)
+    tasks: list[str] = Field(default_factory=list)
+    adapters: list[str] = Field(default_factory=list)
+    mode: str | None = None
+
+
 class Manifest(_File):
     """manifest.json: what ran, where, and how the run ended."""
 
@@ -93,6 +102,7 @@ class Manifest(_File):
     units: list[ManifestUnit] = Field(default_factory=list)
     monitor: MonitorInfo | None = None
     engine_fingerprints: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    targets: RunTargets | None = None  # None: the whole spec as written
 
     @field_validator("version")
     @classmethod

@@ -1,0 +1,8 @@
+"""The CLI's progress output, run as a real process against the OpenAI-compatible stand-in."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engines"))
