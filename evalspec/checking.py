@@ -10,6 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evalspec.adaptive import (
+    adaptive_settings,
+    build_tracks,
+    force_adaptive,
+    gate_inputs,
+    run_adaptive,
+)
 from evalspec.engines import default_pool
 from evalspec.errors import SpecError
 from evalspec.gate import (
@@ -56,16 +63,32 @@ def run_check(
     events: Events | None = None,
     executor: Executor | None = None,
     use_cache: bool = True,
+    adaptive: bool = False,
 ) -> CheckOutcome:
-    """use_cache=False neither reads nor writes the response cache.
+    """use_cache=False neither reads nor writes the response cache; adaptive=True runs the
+    spec in samples mode adaptive (`evalspec.adaptive`) whatever its file says.
 
     A run that is interrupted (SIGINT, SIGTERM) or fails on the way is still finished:
     its manifest says "interrupted" or "failed" and why, its results.json exists, and
     every record written so far is kept."""
     events = events or Lines(lambda _: None)
     loaded = load_spec(spec_path)
+    if adaptive:
+        loaded = force_adaptive(loaded)
+    settings = adaptive_settings(loaded)
     plan = compile_plan(loaded, limit=limit)
     rules, baseline = load_gate(loaded)
+    tracks = (
+        None
+        if settings is None
+        else build_tracks(
+            plan.units,
+            rules.thresholds if rules is not None else None,
+            baseline,
+            settings,
+            loaded.where("samples"),
+        )
+    )
     interval_from_env()  # a bad monitor setting is exit 2 before a run directory exists
     events.message(f"{len(plan.units)} units, {plan.engine_loads} engine load(s)")
 
@@ -77,11 +100,19 @@ def run_check(
                 "entries of the older format were dropped"
             )
         store = RunStore(runs_dir or default_runs_dir())
-        run = store.create(plan.spec_name, _manifest(loaded, plan))
+        adaptive_note = {"adaptive": True} if tracks is not None else {}
+        run = store.create(plan.spec_name, {**_manifest(loaded, plan), **adaptive_note})
         events.message(f"run {run.run_id} in {run.path}")
         executor = executor or LocalExecutor(default_pool())
+        adaptive_run = None
         with interruptible(run):
-            execution = execute(plan, run, executor, events, cache, loaded.base_dir)
+            if tracks is None:
+                execution = execute(plan, run, executor, events, cache, loaded.base_dir)
+            else:
+                adaptive_run = run_adaptive(
+                    tracks, plan, run, executor, events, cache, loaded.base_dir
+                )
+                execution = adaptive_run.execution
     finally:
         if cache is not None:
             cache.close()
@@ -94,12 +125,15 @@ def run_check(
     )
     run.finish(execution.results, status, perf=execution.perf, reason=reason)
 
+    gate_in = gate_inputs(baseline, adaptive_run) if adaptive_run is not None else None
     result = evaluate(
         execution.results,
         rules.thresholds if rules is not None else None,
-        baseline,
+        gate_in.baseline if gate_in is not None else baseline,
         perf_dicts(execution.perf),
         where=rules.where if rules is not None else None,
+        sequential=gate_in.sequential if gate_in is not None else None,
+        adaptive=gate_in.account if gate_in is not None else None,
     )
     baseline_run = baseline.provenance.run_id if baseline is not None else None
     reports = gate_reports(result, plan.spec_name, run, baseline_run, store)
@@ -173,9 +207,23 @@ def prepare_baseline(
         )
     if manifest.spec != loaded.spec.name:
         raise SpecError(f"run {run.run_id} is of spec '{manifest.spec}', not '{loaded.spec.name}'")
+    if manifest.adaptive:
+        raise SpecError(
+            f"run {run.run_id} is adaptive: it stopped each task once its gate was decided, "
+            "and a baseline needs an outcome for every sample; run `evalspec check "
+            f"{spec_path}` without --adaptive (a fixed samples mode) and update from that run"
+        )
     old = read_baseline(baseline_path, loaded.spec.name)
     results, perf = run.load_results(), perf_dicts(run.load_perf())
-    new = baseline_from_results(loaded.spec.name, run.run_id, manifest.git_sha, results, perf, old)
+    new = baseline_from_results(
+        loaded.spec.name,
+        run.run_id,
+        manifest.git_sha,
+        results,
+        perf,
+        old,
+        order_seed=loaded.spec.samples.seed,
+    )
     kept = [
         f"{unit_id}: perf kept from the previous baseline (this run did not measure it like "
         "a full run: its outputs came from the response cache)"

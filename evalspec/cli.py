@@ -170,6 +170,12 @@ def _emit(
 @click.option(
     "--no-cache", is_flag=True, help="Neither read nor write the response cache; generate all."
 )
+@click.option(
+    "--adaptive",
+    is_flag=True,
+    help="Samples mode adaptive whatever the spec says: seeded order, stop each task once "
+    "its max_drop rules are decided (the spec's adaptive settings, else the defaults).",
+)
 @_user_errors
 def check(
     spec_path: Path,
@@ -180,6 +186,7 @@ def check(
     junit: Path | None,
     quiet: bool,
     no_cache: bool,
+    adaptive: bool,
 ) -> None:
     """Run a spec, gate it against thresholds and baseline, print the verdict table.
 
@@ -196,6 +203,7 @@ def check(
         runs_dir=runs_dir,
         events=Lines(_progress(quiet)),
         use_cache=not no_cache,
+        adaptive=adaptive,
     )
     _emit(outcome.reports, outcome.exit_code, report_md, report_json, junit)
 

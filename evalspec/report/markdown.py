@@ -13,6 +13,7 @@ import evalspec
 from evalspec.gate import GateResult, GateRow
 from evalspec.gate.compare import FLIP_THRESHOLD
 from evalspec.gate.verdict import PerfRow
+from evalspec.report.adaptive import adaptive_section
 from evalspec.report.flips import (
     BETTER,
     FAIL_TO_PASS,
@@ -72,8 +73,9 @@ def render_markdown(
     flips: Sequence[FlipGroup] = (),
     resources: Sequence[str] = (),
 ) -> str:
-    """The PR comment: marker, verdict line, metric table, reasons, flips, performance,
-    resources (lines from evalspec.report.resources), notes."""
+    """The PR comment: marker, verdict line, metric table, adaptive sampling (budgets used,
+    compute saved), reasons, flips, performance, resources (lines from
+    evalspec.report.resources), notes."""
     template = _environment().get_template("report.md.j2")
     notes = list(dict.fromkeys([*result.fingerprint_notes, *fingerprint_notes]))
     return template.render(
@@ -85,6 +87,7 @@ def render_markdown(
         rows=[_metric_row(row) for row in result.rows],
         tests=sorted({row.test for row in result.rows if row.test}),
         details=details(result),
+        adaptive=adaptive_section(result.adaptive),
         flips=[_flip_group(group) for group in flips],
         perf=[_perf_row(row) for row in result.perf_rows],
         resources=list(resources),

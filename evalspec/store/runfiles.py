@@ -92,6 +92,7 @@ class Manifest(_File):
     units: list[ManifestUnit] = Field(default_factory=list)
     monitor: MonitorInfo | None = None
     engine_fingerprints: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    adaptive: bool = False  # samples mode adaptive: each task stopped once its gate was decided
 
     @field_validator("version")
     @classmethod
