@@ -281,6 +281,27 @@ def test_units_without_a_sequential_rule_run_their_budget(world: World) -> None:
     assert "fake/b: no max_drop rule" in outcome.reports.markdown
 
 
+def test_a_rule_the_sequential_test_cannot_take_makes_its_unit_run_the_budget(
+    world: World,
+) -> None:
+    world.rules(
+        {"task": "a", "metric": "exact_match", "max_drop": 0.1},
+        {"task": "a", "metric": "exact_match", "max_drop": 0.0},
+    )
+    world.write_spec({"mode": "adaptive", "max": 120, "first_look": 32})
+    outcome = world.check()
+
+    result = _report(outcome)
+    assert result.adaptive is not None
+    (rule,) = result.adaptive.rules  # the max_drop 0.1 rule, decided on the way
+    (unit,) = result.adaptive.units
+    assert rule.state == "PASS" and rule.n_used < 120
+    assert unit.samples_used == unit.budget_samples == 120
+    assert "max_drop 0: a margin outside (0, 1) cannot be tested sequentially" in unit.notes[0]
+    # the zero margin is judged fixed-n on all 120 samples: an unchanged candidate is WARN
+    assert result.rows[0].status == "WARN" and result.rows[0].n == 120
+
+
 def test_limit_caps_the_samples_an_adaptive_run_may_use(world: World) -> None:
     world.write_spec({"mode": "full"})
     outcome = world.check(adaptive=True, limit=50)  # the command line wins over the file

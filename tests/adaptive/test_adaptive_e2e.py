@@ -7,8 +7,8 @@ the baseline is a full run of it. Settings suited to 128 samples: max_drop 0.15
 it would need about 80). The candidate equal to the baseline runs in mode adaptive
 with looks every 16 samples from the 16th, with --no-cache so that its prefix is
 really generated again; the broken candidate (max_tokens 1: only the first token
-of "7 + 5 = 12" survives, so it scores 0) runs with `--adaptive` and the defaults
-(first look at 64).
+of "7 + 5 = 12" survives, right only when adding 0) runs with `--adaptive` and the
+defaults (first look at 64).
 """
 
 from __future__ import annotations
