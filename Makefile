@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export VLLM_LOGGING_LEVEL ?= ERROR
 
-.PHONY: install check test lint format bench bench-sandbox bench-gate clean
+.PHONY: install check test lint format bench bench-sandbox bench-gate bench-adaptive clean
 
 install: $(STAMP)
 
@@ -64,6 +64,10 @@ bench-sandbox: install
 
 bench-gate: install
 	$(BIN)/python benchmarks/gate_power.py
+
+# the adaptive gate's simulated error, power and share of N used (~40 min; ARGS=--quick: ~10 min)
+bench-adaptive: install
+	$(BIN)/python benchmarks/adaptive_power.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) runs build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache

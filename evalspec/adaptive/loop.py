@@ -27,7 +27,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from evalspec.adaptive.tracks import Track
+from evalspec.adaptive.tracks import SCORE_SPAN, Gated, Track
 from evalspec.errors import InfraError
 from evalspec.gate.baseline import rounded
 from evalspec.gate.sequential import SequentialRule, decide_all
@@ -76,8 +76,17 @@ def run_adaptive(
                 rest = [track for track in group_tracks if not track.gated]
                 if rest:
                     looks.budget(group, rest)
-            final = _sub_plan(plan, {t.unit_id: t.sample_ids(t.reached) for t in tracks})
+            # a unit that failed at a look keeps that failure (not retried: its error is the
+            # run's, as in a fixed run)
+            prefixes = {t.unit_id: t.sample_ids(t.reached) for t in tracks if t.failed is None}
+            final = _sub_plan(plan, prefixes)
             execution = execute(final, run, executor, events, cache or scratch_cache, base_dir)
+            failed = {t.unit_id: t.failed for t in tracks if t.failed is not None}
+            if failed:
+                done = {result.unit_id: result for result in execution.results}
+                execution.results = [
+                    done.get(unit.unit_id) or failed[unit.unit_id] for unit in plan.units
+                ]
         finally:
             if scratch_cache is not None:
                 scratch_cache.close()
@@ -111,7 +120,7 @@ class _Looks:
             track.generated += _generated(execution.perf.get(track.unit_id))
             result = results[track.unit_id]
             if result.error is not None:
-                track.error = result.error
+                track.failed = result
             else:
                 _feed(track, result, targets[track.unit_id])
         decisions = dict(zip(map(id, family), decide_all(family), strict=True))
@@ -151,7 +160,13 @@ def _feed(track: Track, result: UnitResult, target: int) -> None:
                     f"{track.unit_id}: sample {missing[0]} has no {gated.metric} score; "
                     "the adaptive gate needs one per sample"
                 )
-            diffs = [rounded(candidate[sid]) - reference[sid] for sid in unit]
+            scores = [rounded(candidate[sid]) for sid in unit]
+            if not all(0.0 <= score <= SCORE_SPAN for score in scores):
+                raise InfraError(
+                    f"{track.unit_id}: a {gated.metric} score outside [0, 1] ({scores}); the "
+                    "adaptive gate needs bounded scores: run this task in a fixed samples mode"
+                )
+            diffs = [score - reference[sid] for score, sid in zip(scores, unit, strict=True)]
             differences.append(gated.sign * float(np.mean(diffs)))
         gated.test.observe(differences, sizes)
     track.fed = target
@@ -192,16 +207,17 @@ def _generated(perf: UnitPerf | None) -> int:
 
 def _look_line(number: int, track: Track) -> str:
     where = f"{track.fed} of {track.budget} {track.units}"
-    if track.error is not None:
-        return f"look {number}: {track.unit_id} failed after {where}"
-    states = ", ".join(
-        f"{g.metric} {g.decision.state if g.decision else 'CONTINUE'}"
-        f" [{g.decision.low:+.3f}, {g.decision.high:+.3f}]"
-        if g.decision
-        else g.metric
-        for g in track.gated
-    )
-    return f"look {number}: {track.unit_id} {where}: {states}"
+    if track.failed is not None:
+        return f"look {number}: {track.unit_id} failed after {where}: {track.failed.error}"
+    return f"look {number}: {track.unit_id} {where}: " + ", ".join(map(_state, track.gated))
+
+
+def _state(gated: Gated) -> str:
+    """E.g. "accuracy CONTINUE [-0.120, +0.095]": the state and the running interval."""
+    if gated.decision is None:
+        return gated.metric
+    low, high = gated.in_metric_direction(gated.decision.low, gated.decision.high)
+    return f"{gated.metric} {gated.decision.state} [{low:+.3f}, {high:+.3f}]"
 
 
 class _Quiet:

@@ -59,6 +59,10 @@ class Gated:
     test: SequentialRule
     decision: Decision | None = None  # after the latest look
 
+    def in_metric_direction(self, low: float, high: float) -> tuple[float, float]:
+        """An interval of the oriented Δ as one of candidate - baseline of the metric itself."""
+        return (low, high) if self.sign > 0 else (-high, -low)
+
 
 @dataclass
 class Track:
@@ -77,7 +81,7 @@ class Track:
     reached: int = 0  # units the latest look ran (more than `fed` when the unit failed there)
     looked: int = 0  # looks done
     generated: int = 0  # outputs the engine generated for this unit
-    error: str | None = None  # the unit failed at a look
+    failed: UnitResult | None = None  # the unit failed at a look: its result (with the error)
 
     @property
     def unit_id(self) -> str:
@@ -90,7 +94,7 @@ class Track:
 
     @property
     def done(self) -> bool:
-        if self.error is not None or self.fed >= self.budget:
+        if self.failed is not None or self.fed >= self.budget:
             return True
         return self.sequential and all(g.test.decision is not None for g in self.gated)
 

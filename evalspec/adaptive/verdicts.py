@@ -65,7 +65,7 @@ def _finding(track: Track, gated: Gated) -> SequentialFinding:
         return SequentialFinding(
             Status.WARN,
             f"stopped undecided after {track.fed} of {track.budget} {track.units}: "
-            f"{track.error or 'the run ended first'}",
+            f"{track.failed.error if track.failed is not None else 'the run ended first'}",
             *_interval(gated, decision),
             _confidence(gated, decision),
             None,
@@ -88,7 +88,7 @@ def _interval(gated: Gated, decision: Decision | None) -> tuple[float | None, fl
         return None, None
     fixed = decision.fallback
     low, high = (fixed.low, fixed.high) if fixed is not None else (decision.low, decision.high)
-    return (low, high) if gated.sign > 0 else (-high, -low)
+    return gated.in_metric_direction(low, high)
 
 
 def _confidence(gated: Gated, decision: Decision | None) -> float:
@@ -186,7 +186,7 @@ def _rule(track: Track, gated: Gated) -> AdaptiveRule:
 
 
 def _stopped(track: Track) -> str:
-    if track.error is not None:
+    if track.failed is not None:
         return f"failed after {track.fed} of {track.budget} {track.units}"
     if not track.gated:
         return "no max_drop rule to decide sequentially: ran its budget"

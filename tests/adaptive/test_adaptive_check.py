@@ -302,6 +302,23 @@ def test_a_rule_the_sequential_test_cannot_take_makes_its_unit_run_the_budget(
     assert result.rows[0].status == "WARN" and result.rows[0].n == 120
 
 
+def test_a_unit_whose_engine_fails_at_a_look_is_an_error_not_a_verdict(world: World) -> None:
+    failing = FakeEngines(raise_on_call=1)  # each engine it loads fails on its second call
+    world.executor = LocalExecutor(failing.pool())
+    world.write_spec({"mode": "adaptive", "first_look": 32})
+    outcome = world.check(use_cache=False)
+
+    assert outcome.exit_code == 3
+    result = _report(outcome)
+    assert result.rows[0].status == "ERROR" and "engine core died" in result.rows[0].reasons[0]
+    assert result.adaptive is not None
+    (unit,) = result.adaptive.units
+    assert unit.stopped == "failed after 32 of 300 samples" and unit.looks == 2
+    assert len(failing.engines) == 1  # not retried by the final pass: no second load
+    manifest = json.loads((outcome.run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "failed" and "engine core died" in manifest["reason"]
+
+
 def test_limit_caps_the_samples_an_adaptive_run_may_use(world: World) -> None:
     world.write_spec({"mode": "full"})
     outcome = world.check(adaptive=True, limit=50)  # the command line wins over the file
