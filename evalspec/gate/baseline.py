@@ -190,10 +190,10 @@ def _entry(unit: UnitResult, perf: dict[str, float], seed: int | None) -> Baseli
             "clusters": dict(unit.clusters),
             "perf": perf,
             "order": None
-            if units is None or seed is None
+            if units is None
             else {
                 "method": ORDER_METHOD,
-                "seed": seed,
+                "seed": seed,  # not None: `units` was drawn with it
                 "digest": order_digest(units),
                 "units": len(units),
             },

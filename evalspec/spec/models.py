@@ -589,9 +589,10 @@ class SamplesSpec(Strict):
     def _adaptive_fields(self) -> SamplesSpec:
         stray = [name for name in ADAPTIVE_FIELDS if name in self.model_fields_set]
         if stray and self.mode != "adaptive":
+            them = "it" if len(stray) == 1 else "them"
             raise ValueError(
-                f"{', '.join(stray)} apply to mode adaptive only; set `mode: adaptive` or "
-                "remove them"
+                f"{', '.join(stray)}: only for mode adaptive (this spec's mode is "
+                f"{self.mode}); set `mode: adaptive` or remove {them}"
             )
         return self
 

@@ -381,4 +381,4 @@ def test_adaptive_settings_need_mode_adaptive(world: World) -> None:
     with pytest.raises(SpecError) as error:
         load_spec(world.spec)
     assert str(error.value).startswith("spec.yaml:") or "spec.yaml:" in str(error.value)
-    assert "max apply to mode adaptive only" in str(error.value)
+    assert "max: only for mode adaptive (this spec's mode is quick)" in str(error.value)

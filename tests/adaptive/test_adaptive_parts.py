@@ -75,7 +75,10 @@ def test_a_spec_in_mode_adaptive_keeps_its_settings(tmp_path: Path) -> None:
         ("{mode: adaptive, max: 0}", "samples.max"),
         ("{mode: adaptive, every: sometimes}", "samples.every"),
         ("{mode: adaptive, sequential_share: 1.5}", "samples.sequential_share"),
-        ("{mode: standard, first_look: 16}", "first_look apply to mode adaptive only"),
+        (
+            "{mode: standard, first_look: 16}",
+            "first_look: only for mode adaptive (this spec's mode is standard)",
+        ),
     ],
 )
 def test_bad_adaptive_settings_are_one_line_naming_the_field(
