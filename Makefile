@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export VLLM_LOGGING_LEVEL ?= ERROR
 
-.PHONY: install check test lint format bench bench-sandbox bench-gate bench-history peer peer-bench clean
+.PHONY: install check test lint format bench bench-sandbox bench-gate bench-history bench-adaptive peer peer-bench clean
 
 install: $(STAMP)
 
@@ -97,6 +97,10 @@ $(PEER_STAMP): Makefile benchmarks/peer_setup.py
 
 peer-bench: install peer
 	$(BIN)/python benchmarks/peer_lmeval.py
+
+# the adaptive gate's simulated error, power and share of N used (~40 min; ARGS=--quick: ~10 min)
+bench-adaptive: install
+	$(BIN)/python benchmarks/adaptive_power.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) $(PEER_VENV) runs build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache

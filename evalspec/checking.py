@@ -11,6 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evalspec.adaptive import (
+    adaptive_settings,
+    build_tracks,
+    force_adaptive,
+    gate_inputs,
+    run_adaptive,
+)
 from evalspec.engines import ENGINE_LOG, default_pool, engine_output_to
 from evalspec.errors import SpecError
 from evalspec.gate import (
@@ -63,6 +70,7 @@ def run_check(
     history: Path | None = None,
     targets: Targets | None = None,
     engine_log: bool = False,
+    adaptive: bool = False,
 ) -> CheckOutcome:
     """use_cache=False neither reads nor writes the response cache. Every gated run is
     recorded in the history index (`history`, else $EVALSPEC_HISTORY or the default).
@@ -70,7 +78,9 @@ def run_check(
     `targets` runs part of the spec (--model, --task, --adapter) or another sample mode:
     the gate then compares only the baseline units the targets select, and the report
     says what the run covered. `engine_log` sends what the engines print (fd 1 and 2) to
-    engine.log in the run directory while they load and run.
+    engine.log in the run directory while they load and run. adaptive=True runs the spec
+    in samples mode adaptive (`evalspec.adaptive`) whatever its file says.
+
 
     A run that is interrupted (SIGINT, SIGTERM) or fails on the way is still finished:
     its manifest says "interrupted" or "failed" and why, its results.json exists, and
@@ -78,10 +88,24 @@ def run_check(
     events = events or Lines(lambda _: None)
     targets = targets or Targets()
     loaded = load_spec(spec_path)
+    if adaptive:
+        loaded = force_adaptive(loaded)
+    settings = adaptive_settings(loaded)
     plan = compile_plan(loaded, limit=limit, targets=targets)
     rules, baseline = load_gate(loaded)
     if baseline is not None and targets.narrowed:  # units left out on purpose are not missing
         baseline = _selected_units(baseline, targets)
+    tracks = (
+        None
+        if settings is None
+        else build_tracks(
+            plan.units,
+            rules.thresholds if rules is not None else None,
+            baseline,
+            settings,
+            loaded.where("samples"),
+        )
+    )
     interval_from_env()  # a bad monitor setting is exit 2 before a run directory exists
     events.message(f"{len(plan.units)} units, {plan.engine_loads} engine load(s)")
 
@@ -93,11 +117,19 @@ def run_check(
                 "entries of the older format were dropped"
             )
         store = RunStore(runs_dir or default_runs_dir())
-        run = store.create(plan.spec_name, _manifest(loaded, plan, targets))
+        adaptive_note = {"adaptive": True} if tracks is not None else {}
+        run = store.create(plan.spec_name, {**_manifest(loaded, plan, targets), **adaptive_note})
         events.message(f"run {run.run_id} in {run.path}")
         executor = executor or LocalExecutor(default_pool())
+        adaptive_run = None
         with interruptible(run), _engine_output(run, engine_log, events):
-            execution = execute(plan, run, executor, events, cache, loaded.base_dir)
+            if tracks is None:
+                execution = execute(plan, run, executor, events, cache, loaded.base_dir)
+            else:
+                adaptive_run = run_adaptive(
+                    tracks, plan, run, executor, events, cache, loaded.base_dir
+                )
+                execution = adaptive_run.execution
     finally:
         if cache is not None:
             cache.close()
@@ -110,12 +142,15 @@ def run_check(
     )
     run.finish(execution.results, status, perf=execution.perf, reason=reason)
 
+    gate_in = gate_inputs(baseline, adaptive_run) if adaptive_run is not None else None
     result = evaluate(
         execution.results,
         rules.thresholds if rules is not None else None,
-        baseline,
+        gate_in.baseline if gate_in is not None else baseline,
         perf_dicts(execution.perf),
         where=rules.where if rules is not None else None,
+        sequential=gate_in.sequential if gate_in is not None else None,
+        adaptive=gate_in.account if gate_in is not None else None,
     )
     baseline_run = baseline.provenance.run_id if baseline is not None else None
     scope = targets.scope(len(plan.units), len(spec_targets(loaded.spec)), loaded.spec.samples.mode)
@@ -216,9 +251,23 @@ def prepare_baseline(
         )
     if manifest.spec != loaded.spec.name:
         raise SpecError(f"run {run.run_id} is of spec '{manifest.spec}', not '{loaded.spec.name}'")
+    if manifest.adaptive:
+        raise SpecError(
+            f"run {run.run_id} is adaptive: it stopped each task once its gate was decided, "
+            "and a baseline needs an outcome for every sample; run `evalspec check "
+            f"{spec_path}` without --adaptive (a fixed samples mode) and update from that run"
+        )
     old = read_baseline(baseline_path, loaded.spec.name)
     results, perf = run.load_results(), perf_dicts(run.load_perf())
-    new = baseline_from_results(loaded.spec.name, run.run_id, manifest.git_sha, results, perf, old)
+    new = baseline_from_results(
+        loaded.spec.name,
+        run.run_id,
+        manifest.git_sha,
+        results,
+        perf,
+        old,
+        order_seed=loaded.spec.samples.seed,
+    )
     new, merged = _keep_untargeted(new, old, manifest.targets)
     kept = [
         f"{unit_id}: perf kept from the previous baseline (this run did not measure it like "

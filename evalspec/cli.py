@@ -218,6 +218,12 @@ def _emit(
     "--no-cache", is_flag=True, help="Neither read nor write the response cache; generate all."
 )
 @history_option
+@click.option(
+    "--adaptive",
+    is_flag=True,
+    help="Samples mode adaptive whatever the spec says: seeded order, stop each task once "
+    "its max_drop rules are decided (the spec's adaptive settings, else the defaults).",
+)
 @_user_errors
 def check(
     spec_path: Path,
@@ -230,6 +236,7 @@ def check(
     verbose: bool,
     no_cache: bool,
     history: Path | None,
+    adaptive: bool,
     **targeting: Any,
 ) -> None:
     """Run a spec, gate it against thresholds and baseline, print the verdict table.
@@ -260,6 +267,7 @@ def check(
         history=history,
         targets=targets(**targeting),
         engine_log=not verbose,
+        adaptive=adaptive,
     )
     for warning in outcome.warnings:
         stream.write(f"evalspec: warning: {warning}\n")

@@ -4,6 +4,12 @@ A baseline holds, per unit id, the unit's content hash and fingerprint, its
 metrics (with standard errors), its per-sample scores (and sample clusters when
 the task has them) and its performance (``PERF_MEASURES``), all floats rounded
 to ``DECIMALS`` so the file is stable and diffs well in git.
+
+A unit also records the seeded order in which an adaptive run observes its
+samples (``order``: method, seed, digest and the number of units, see
+`evalspec.gate.sequential.order`), fixed before any candidate is looked at and
+kept across updates; baselines written before adaptive gating have none (the
+adaptive run then draws the order from the spec's ``samples.seed``).
 """
 
 from __future__ import annotations
@@ -39,6 +45,15 @@ class BaselineMetric(_Frozen):
     higher_is_better: bool = True
 
 
+class SampleOrder(_Frozen):
+    """The seeded order of a unit's samples (or clusters) for adaptive runs; never re-drawn."""
+
+    method: str  # ORDER_METHOD of evalspec.gate.sequential.order
+    seed: int
+    digest: str  # order_digest of the ordered units
+    units: int  # N: units (samples, or clusters) with an outcome
+
+
 class BaselineUnit(_Frozen):
     hash: str
     model: str
@@ -55,6 +70,7 @@ class BaselineUnit(_Frozen):
         return self.metric_samples.get(metric, self.samples)
 
     perf: dict[str, float] = Field(default_factory=dict)
+    order: SampleOrder | None = None
 
 
 class Provenance(_Frozen):
@@ -77,12 +93,15 @@ def baseline_from_results(
     units: Sequence[UnitResult],
     perf: Mapping[str, Mapping[str, Any]] | None = None,
     previous: Baseline | None = None,
+    order_seed: int | None = None,
 ) -> Baseline:
     """The baseline a run's results (and perf: unit id -> measurements) define.
 
     Units the run did not complete, and values that are not finite numbers, are
     refused. A unit the run did not measure like a full run (all or some of its
     outputs came from the response cache) keeps the perf of its entry in ``previous``.
+    With ``order_seed`` each unit records its samples' order for adaptive runs, with
+    the seed of its entry in ``previous`` when that has one (an order is never re-drawn).
     """
     perf = perf or {}
     entries: dict[str, BaselineUnit] = {}
@@ -96,10 +115,12 @@ def baseline_from_results(
             raise SpecError(f"run {run_id} reports unit {unit.unit_id} twice")
         measured = perf.get(unit.unit_id, {})
         entry_perf = {} if _from_cache(measured) else _perf_entry(measured)
-        if not entry_perf and previous is not None and unit.unit_id in previous.units:
-            entry_perf = dict(previous.units[unit.unit_id].perf)
+        before = previous.units.get(unit.unit_id) if previous is not None else None
+        if not entry_perf and before is not None:
+            entry_perf = dict(before.perf)
+        seed = before.order.seed if before is not None and before.order else order_seed
         try:
-            entries[unit.unit_id] = _entry(unit, entry_perf)
+            entries[unit.unit_id] = _entry(unit, entry_perf, seed)
         except ValidationError as exc:
             first = exc.errors()[0]
             key = ".".join(str(part) for part in first["loc"])
@@ -138,8 +159,13 @@ def _from_cache(measured: Mapping[str, Any]) -> bool:
     return bool(measured.get("cached")) or (isinstance(cached, int) and cached > 0)
 
 
-def _entry(unit: UnitResult, perf: dict[str, float]) -> BaselineUnit:
+def _entry(unit: UnitResult, perf: dict[str, float], seed: int | None) -> BaselineUnit:
     """The unit's baseline entry (validated from plain data, so errors name the full key)."""
+    # imported here: the sequential package's fallback reads the gate's statistics, which
+    # read this module
+    from evalspec.gate.sequential import ORDER_METHOD, order_digest, unit_order
+
+    units = unit_order(unit.outcomes, seed, unit.clusters) if seed is not None else None
     return BaselineUnit.model_validate(
         {
             "hash": unit.unit_hash,
@@ -163,6 +189,14 @@ def _entry(unit: UnitResult, perf: dict[str, float]) -> BaselineUnit:
             },
             "clusters": dict(unit.clusters),
             "perf": perf,
+            "order": None
+            if units is None
+            else {
+                "method": ORDER_METHOD,
+                "seed": seed,  # not None: `units` was drawn with it
+                "digest": order_digest(units),
+                "units": len(units),
+            },
         }
     )
 
@@ -208,6 +242,11 @@ def _unit_changes(unit_id: str, old: BaselineUnit, new: BaselineUnit) -> list[st
         before, after = old.perf.get(name), new.perf.get(name)
         if before != after:
             lines.append(f"{unit_id} {name}: {_measure(before)} -> {_measure(after)}")
+    if old.order != new.order and new.order is not None:
+        lines.append(
+            f"{unit_id}: sample order for adaptive runs {new.order.method}, seed "
+            f"{new.order.seed}, {new.order.units} units"
+        )
     if old.samples.keys() != new.samples.keys():
         lines.append(
             f"{unit_id}: sample set changed ({len(old.samples)} -> {len(new.samples)} samples)"

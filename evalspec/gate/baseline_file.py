@@ -127,6 +127,8 @@ def baseline_text(baseline: Baseline) -> str:
     for unit in data["units"].values():  # only multi-metric units carry per-metric samples
         if not unit["metric_samples"]:
             del unit["metric_samples"]
+        if unit["order"] is None:  # baselines written before adaptive gating
+            del unit["order"]
     return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -6,6 +6,12 @@ p-values of "no change" are Holm-adjusted over all comparisons of the check
 before any rule decides. Perf rows come from ``perf``. Values are compared at
 the baseline's precision (6 decimals), so a run gated against its own baseline
 always passes when the samples suffice for the margin.
+
+An adaptive run passes ``sequential``: its decisions on max_drop rules, keyed by
+(unit id, metric, index of the rule in the thresholds file), which replace those
+rules' fixed-n tests (and leave their rows out of the Holm family: the sequential
+test does its own Holm over the check's rules); ``adaptive`` is its account for
+the reports.
 """
 
 from __future__ import annotations
@@ -15,12 +21,13 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
+from evalspec.gate.adaptive import AdaptiveAccount
 from evalspec.gate.baseline import Baseline, BaselineMetric, BaselineUnit, rounded
 from evalspec.gate.compare import Comparison, compare
 from evalspec.gate.fingerprint import environment_changes, fingerprint_notes, sandbox_note
 from evalspec.gate.perf import perf_rows
 from evalspec.gate.rule_check import BASE_ADAPTER, RuleWhere, check_bounds, unlocated
-from evalspec.gate.rules import Context, apply, bound_notes
+from evalspec.gate.rules import Context, SequentialFinding, apply, bound_notes
 from evalspec.gate.stats import holm
 from evalspec.gate.verdict import UNIT_LEVEL, GateResult, GateRow, PerfRow, Status, worst
 from evalspec.scoring.results import Metric, UnitResult
@@ -44,6 +51,16 @@ class _Pending:
     confidence: float  # the thresholds file's level
     comparisons: dict[float, Comparison] = field(default_factory=dict)  # by confidence
     shown: Comparison | None = None  # the one the row displays
+    # adaptive runs: the sequential decision of the rule at the same position in `rules`
+    sequential: list[SequentialFinding | None] = field(default_factory=list)
+
+    @property
+    def decided_sequentially(self) -> bool:
+        """Every max_drop rule of the row was decided by the sequential test."""
+        pairs = zip(self.rules, self.sequential, strict=True)
+        return any(self.sequential) and all(
+            found is not None for rule, found in pairs if rule.max_drop is not None
+        )
 
 
 def evaluate(
@@ -54,6 +71,8 @@ def evaluate(
     *,
     where: RuleWhere | None = None,
     incomplete: str | None = None,
+    sequential: Mapping[tuple[str, str, int], SequentialFinding] | None = None,
+    adaptive: AdaptiveAccount | None = None,
 ) -> GateResult:
     """Metric rows, perf rows (perf: unit id -> measurements) and fingerprint notes.
 
@@ -87,7 +106,9 @@ def evaluate(
             for i in selected:
                 directions.setdefault(i, set()).add(metric.higher_is_better)
             matching = [rules[i] for i in selected]
-            slots.append(_pending(unit, name, metric, entry, matching, change, confidence))
+            slot = _pending(unit, name, metric, entry, matching, change, confidence)
+            slot.sequential = [(sequential or {}).get((unit.unit_id, name, i)) for i in selected]
+            slots.append(slot)
         if entry is not None:
             slots.extend(
                 _missing_row(entry, name, m, None)
@@ -104,14 +125,20 @@ def evaluate(
     family = {
         i: slot.shown.interval.p_value
         for i, slot in enumerate(slots)
-        if isinstance(slot, _Pending) and slot.shown is not None
+        if isinstance(slot, _Pending) and slot.shown is not None and not slot.decided_sequentially
     }
     adjusted = holm(family)
     rows = [
         slot if isinstance(slot, GateRow) else _metric_row(slot, adjusted.get(i), len(family))
         for i, slot in enumerate(slots)
     ]
-    return GateResult(rows=rows, perf_rows=perf_out, fingerprint_notes=notes, slices=_slices(units))
+    return GateResult(
+        rows=rows,
+        perf_rows=perf_out,
+        fingerprint_notes=notes,
+        slices=_slices(units),
+        adaptive=adaptive,
+    )
 
 
 def _slices(units: Sequence[UnitResult]) -> list[dict[str, Any]]:
@@ -169,7 +196,7 @@ def _metric_row(slot: _Pending, p_adjusted: float | None, family: int) -> GateRo
     current = rounded(metric.value)
     reference = entry.metrics.get(slot.name) if entry is not None else None
     findings: list[tuple[Status, str]] = []
-    for rule in slot.rules:
+    for rule, decided in zip(slot.rules, slot.sequential, strict=True):
         level = rule.confidence or slot.confidence
         context = Context(
             current=current,
@@ -181,7 +208,7 @@ def _metric_row(slot: _Pending, p_adjusted: float | None, family: int) -> GateRo
             family=family,
             environment_change=slot.environment_change,
         )
-        findings.extend(apply(rule, context))
+        findings.extend(apply(rule, context, decided))
     notes = [] if slot.rules else [NO_RULE]
     notes.extend(bound_notes(slot.rules, metric.higher_is_better))
     notes.extend(_changed_notes(unit, entry))
@@ -189,7 +216,7 @@ def _metric_row(slot: _Pending, p_adjusted: float | None, family: int) -> GateRo
     if shown is not None:
         notes.extend(shown.notes)
     problems = [(status, reason) for status, reason in findings if status is not Status.PASS]
-    return GateRow(
+    row = GateRow(
         model=unit.model,
         adapter=unit.adapter,
         task=unit.task,
@@ -212,6 +239,12 @@ def _metric_row(slot: _Pending, p_adjusted: float | None, family: int) -> GateRo
         n_paired=shown.n_paired if shown else None,
         flips={k: list(v) for k, v in shown.flips.items()} if shown else {},
     )
+    decided = next((found for found in slot.sequential if found is not None), None)
+    if decided is not None:  # the row shows the sequential test's interval and p-value
+        row.ci_low = rounded(decided.low) if decided.low is not None else None
+        row.ci_high = rounded(decided.high) if decided.high is not None else None
+        row.confidence, row.p_value, row.test = decided.confidence, decided.p_value, decided.test
+    return row
 
 
 def _error_rows(unit: UnitResult, entry: BaselineUnit | None) -> list[GateRow]:

@@ -13,6 +13,10 @@ the confidence interval [lo, hi] of d at the rule's confidence level c:
   1 - c: it is, with confidence c, more than m worse, and the change survives
   the multiplicity correction over all comparisons of the check;
 - WARN otherwise: inconclusive, more samples are needed.
+
+In an adaptive run the sequential test decides a `max_drop` rule instead
+(`SequentialFinding`, from `evalspec.adaptive`): ``apply(..., sequential=finding)``
+keeps the rule's `min` / `max` and takes the finding for its `max_drop`.
 """
 
 from __future__ import annotations
@@ -31,6 +35,19 @@ Finding = tuple[Status, str]
 
 
 @dataclass(frozen=True)
+class SequentialFinding:
+    """An adaptive run's decision on one max_drop rule of one metric row."""
+
+    status: Status  # PASS, FAIL, or WARN (budget reached inconclusive, or stopped undecided)
+    reason: str
+    low: float | None  # interval of candidate - baseline: the running one, or the fallback's
+    high: float | None
+    confidence: float
+    p_value: float | None  # Holm-adjusted anytime-valid p-value of the decided side
+    test: str  # sequential-betting, or the fixed-n fallback's test at the budget
+
+
+@dataclass(frozen=True)
 class Context:
     """What a rule sees of one metric row."""
 
@@ -44,13 +61,18 @@ class Context:
     environment_change: str | None  # fingerprint differences not allowed, or None
 
 
-def apply(rule: ThresholdRule, ctx: Context) -> list[Finding]:
+def apply(
+    rule: ThresholdRule, ctx: Context, sequential: SequentialFinding | None = None
+) -> list[Finding]:
+    """The rule's findings; with ``sequential`` its max_drop is that adaptive decision."""
     findings: list[Finding] = []
     if rule.min is not None and ctx.higher_is_better and ctx.current < rule.min - TOLERANCE:
         findings.append((Status.FAIL, f"is {ctx.current:.3f}, below min {rule.min:.3f}"))
     if rule.max is not None and not ctx.higher_is_better and ctx.current > rule.max + TOLERANCE:
         findings.append((Status.FAIL, f"is {ctx.current:.3f}, above max {rule.max:.3f}"))
-    if rule.max_drop is not None:
+    if rule.max_drop is not None and sequential is not None:
+        findings.append(_like_for_like((sequential.status, sequential.reason), ctx))
+    elif rule.max_drop is not None:
         findings.append(_non_inferiority(rule.max_drop, ctx))
     return findings
 
@@ -67,10 +89,14 @@ def bound_notes(rules: list[ThresholdRule], higher_is_better: bool) -> list[str]
 def _non_inferiority(margin: float, ctx: Context) -> Finding:
     if ctx.baseline is None or ctx.comparison is None:
         return Status.WARN, NO_BASELINE_METRIC if ctx.has_entry else NO_BASELINE
-    status, reason = _decide(margin, ctx, ctx.comparison, ctx.baseline)
+    return _like_for_like(_decide(margin, ctx, ctx.comparison, ctx.baseline), ctx)
+
+
+def _like_for_like(finding: Finding, ctx: Context) -> Finding:
+    """WARN instead of a verdict when the environment differs from the baseline's."""
     if ctx.environment_change is not None:
-        return Status.WARN, f"{reason}; not like-for-like: {ctx.environment_change}"
-    return status, reason
+        return Status.WARN, f"{finding[1]}; not like-for-like: {ctx.environment_change}"
+    return finding
 
 
 def _decide(margin: float, ctx: Context, comparison: Comparison, baseline: float) -> Finding:

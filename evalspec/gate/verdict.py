@@ -4,7 +4,9 @@ A GateRow's statistics fields (all optional, None when there was no baseline
 comparison): ``ci_low``/``ci_high``, the confidence interval of current -
 baseline at ``confidence``; ``p_value``, the Holm-adjusted p-value of "no
 change" over all comparisons of the check; ``test`` ("mcnemar-exact",
-"paired-t", "cluster-robust-t", "partially-paired-t", "unpaired-normal"); ``n_paired``,
+"paired-t", "cluster-robust-t", "partially-paired-t", "unpaired-normal"; in adaptive
+runs "sequential-betting", or the fixed-n fallback's "tango-score" / "paired-t" /
+"cluster-robust-t" at the budget); ``n_paired``,
 the samples on both sides; ``flips``: sample ids that changed, "pass_to_fail"
 and "fail_to_pass" for binary outcomes, "worse" and "better" (by more than
 0.5) for continuous scores.
@@ -18,6 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from evalspec.errors import EXIT_INFRA, EXIT_PASS, EXIT_REGRESSION
+from evalspec.gate.adaptive import AdaptiveAccount
 
 
 class Status(StrEnum):
@@ -124,6 +127,7 @@ class GateResult:
     # per-tag metrics of the run (reported, not gated): unit, slice ("level=5"), metric,
     # value, stderr, n
     slices: list[dict[str, Any]] = field(default_factory=list)
+    adaptive: AdaptiveAccount | None = None  # adaptive runs: budgets used and decisions
 
     def _statuses(self) -> list[Status]:
         return [row.status for row in self.rows] + [row.status for row in self.perf_rows]
@@ -155,6 +159,7 @@ class GateResult:
             "perf_rows": [row.to_dict() for row in self.perf_rows],
             "fingerprint_notes": list(self.fingerprint_notes),
             "slices": [dict(s) for s in self.slices],
+            **({"adaptive": self.adaptive.to_dict()} if self.adaptive is not None else {}),
         }
 
     @classmethod
@@ -164,4 +169,7 @@ class GateResult:
             perf_rows=[PerfRow.from_dict(row) for row in data.get("perf_rows", [])],
             fingerprint_notes=list(data.get("fingerprint_notes", [])),
             slices=[dict(s) for s in data.get("slices", [])],
+            adaptive=(
+                AdaptiveAccount.from_dict(data["adaptive"]) if data.get("adaptive") else None
+            ),
         )

@@ -13,6 +13,7 @@ import evalspec
 from evalspec.gate import GateResult, GateRow
 from evalspec.gate.compare import FLIP_THRESHOLD
 from evalspec.gate.verdict import PerfRow
+from evalspec.report.adaptive import adaptive_section
 from evalspec.report.flips import (
     BETTER,
     FAIL_TO_PASS,
@@ -75,8 +76,8 @@ def render_markdown(
     scope: str | None = None,
 ) -> str:
     """The PR comment: marker, verdict line, scope (what a targeted run covered), metric
-    table, reasons, flips, performance, resources (lines from evalspec.report.resources),
-    notes."""
+    table, adaptive sampling (budgets used, compute saved), reasons, flips, performance,
+    resources (lines from evalspec.report.resources), notes."""
     template = _environment().get_template("report.md.j2")
     notes = list(dict.fromkeys([*result.fingerprint_notes, *fingerprint_notes]))
     no_gate = ungated(result, baseline_run_id)
@@ -91,6 +92,7 @@ def render_markdown(
         rows=[_metric_row(row, no_gate) for row in result.rows],
         tests=sorted({row.test for row in result.rows if row.test}),
         details=details(result),
+        adaptive=adaptive_section(result.adaptive),
         flips=[_flip_group(group) for group in flips],
         perf=[_perf_row(row) for row in result.perf_rows],
         resources=list(resources),

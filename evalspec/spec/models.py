@@ -19,7 +19,16 @@ from evalspec.spec.templates import check_template_syntax
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
 
-SAMPLE_MODES: dict[str, int | None] = {"validate": 5, "quick": 20, "standard": 100, "full": None}
+# adaptive: every selected sample may be used; the run stops when the gate is decided
+SAMPLE_MODES: dict[str, int | None] = {
+    "validate": 5,
+    "quick": 20,
+    "standard": 100,
+    "full": None,
+    "adaptive": None,
+}
+PositiveInt = Annotated[int, Field(gt=0)]
+ADAPTIVE_FIELDS = ("max", "first_look", "every", "target", "sequential_share")
 
 # metrics each scorer can report; the first is the default
 SCORER_METRICS: dict[str, tuple[str, ...]] = {
@@ -560,9 +569,48 @@ class TaskSpec(Strict):
 
 
 class SamplesSpec(Strict):
-    mode: Literal["validate", "quick", "standard", "full"] = "quick"
+    mode: Literal["validate", "quick", "standard", "full", "adaptive"] = Field(
+        "quick",
+        description="validate=5, quick=20, standard=100, full=all samples per task; adaptive: "
+        "samples in a seeded order, in batches, until every max_drop rule is decided or "
+        "`max` is reached (`evalspec check --adaptive` turns it on for any spec).",
+    )
     seed: int = 1234
     limit: int | None = Field(None, gt=0, description="Overrides the mode's sample count.")
+    max: PositiveInt | Literal["full"] = Field(
+        "full",
+        description="adaptive: the budget, samples per task at most (full: all selected).",
+    )
+    first_look: int = Field(
+        64, gt=0, description="adaptive: units (samples, or clusters) before the first decision."
+    )
+    every: PositiveInt | Literal["auto"] = Field(
+        "auto",
+        description="adaptive: units added per look (auto: a quarter of those seen, >= 16).",
+    )
+    target: Literal["population", "benchmark"] = Field(
+        "population",
+        description="adaptive: what max_drop is about: the model's expected change on the "
+        "task (population) or the mean change over all of the task's samples (benchmark).",
+    )
+    sequential_share: float = Field(
+        0.8,
+        gt=0.0,
+        le=1.0,
+        description="adaptive: share of each rule's error budget (1 - confidence) spent on "
+        "the sequential test; the rest goes to the fixed-n verdict at the budget.",
+    )
+
+    @model_validator(mode="after")
+    def _adaptive_fields(self) -> SamplesSpec:
+        stray = [name for name in ADAPTIVE_FIELDS if name in self.model_fields_set]
+        if stray and self.mode != "adaptive":
+            them = "it" if len(stray) == 1 else "them"
+            raise ValueError(
+                f"{', '.join(stray)}: only for mode adaptive (this spec's mode is "
+                f"{self.mode}); set `mode: adaptive` or remove {them}"
+            )
+        return self
 
 
 class GateSpec(Strict):

@@ -103,6 +103,7 @@ class Manifest(_File):
     monitor: MonitorInfo | None = None
     engine_fingerprints: dict[str, dict[str, Any]] = Field(default_factory=dict)
     targets: RunTargets | None = None  # None: the whole spec as written
+    adaptive: bool = False  # samples mode adaptive: each task stopped once its gate was decided
 
     @field_validator("version")
     @classmethod

@@ -99,7 +99,7 @@ def test_typo_is_reported_before_the_missing_key_it_causes(write: Write) -> None
 def test_invalid_literal_lists_allowed_values_and_suggests_one(write: Write) -> None:
     assert spec_error(write, MODEL + "samples: {mode: quik}\n") == (
         "spec.yaml:10: samples.mode: invalid value 'quik'; "
-        "allowed: 'validate', 'quick', 'standard' or 'full' (did you mean 'quick'?)"
+        "allowed: 'validate', 'quick', 'standard', 'full' or 'adaptive' (did you mean 'quick'?)"
     )
 
 
