@@ -30,7 +30,7 @@ import numpy as np
 from evalspec.gate import Status, baseline_from_results, evaluate
 from evalspec.scoring.metrics import aggregate
 from evalspec.scoring.results import UnitResult
-from evalspec.spec.models import ThresholdRule, Thresholds
+from evalspec.spec.thresholds import ThresholdRule, Thresholds
 
 CONFIDENCE = 0.95
 ALPHA = 1 - CONFIDENCE

@@ -35,7 +35,7 @@ from evalspec.gate.sequential import (
 )
 from evalspec.plan import Unit
 from evalspec.scoring.results import UnitResult
-from evalspec.spec.models import ThresholdRule, Thresholds
+from evalspec.spec.thresholds import ThresholdRule, Thresholds
 
 # metrics whose per-sample values are not bounded means in [0, 1]: judge ratings lie on
 # the rubric's scale (and a reply without one leaves its sample out), IFEval's

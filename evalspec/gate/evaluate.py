@@ -31,7 +31,7 @@ from evalspec.gate.rules import Context, SequentialFinding, apply, bound_notes
 from evalspec.gate.stats import holm
 from evalspec.gate.verdict import UNIT_LEVEL, GateResult, GateRow, PerfRow, Status, worst
 from evalspec.scoring.results import Metric, UnitResult
-from evalspec.spec.models import ThresholdRule, Thresholds
+from evalspec.spec.thresholds import ThresholdRule, Thresholds
 
 DEFAULT_CONFIDENCE = 0.95
 MISSING = "in baseline, missing from this run"

@@ -18,7 +18,7 @@ from typing import Any
 from evalspec.gate.baseline import BaselineUnit
 from evalspec.gate.verdict import PerfRow, Status
 from evalspec.scoring.results import UnitResult
-from evalspec.spec.models import PerfLimits, ThresholdRule
+from evalspec.spec.thresholds import PerfLimits, ThresholdRule
 
 TOLERANCE = 1e-9
 HIGHER_IS_BETTER = {"tokens_per_s": True, "latency_p95_s": False, "peak_gpu_memory_mib": False}

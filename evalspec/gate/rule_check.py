@@ -19,7 +19,8 @@ from fnmatch import fnmatchcase
 from evalspec.errors import SpecError
 from evalspec.gate.baseline import Baseline
 from evalspec.scoring.results import UnitResult
-from evalspec.spec.models import Spec, ThresholdRule, Thresholds
+from evalspec.spec.models import Spec
+from evalspec.spec.thresholds import ThresholdRule, Thresholds
 
 BASE_ADAPTER = "-"  # what a rule's `adapter` pattern sees for a unit without adapter
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from evalspec.gate.compare import Comparison
 from evalspec.gate.verdict import Status
-from evalspec.spec.models import ThresholdRule
+from evalspec.spec.thresholds import ThresholdRule
 
 TOLERANCE = 1e-9
 NO_BASELINE = "no baseline for this unit; run `evalspec baseline update`"

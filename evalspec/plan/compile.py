@@ -26,7 +26,8 @@ from evalspec.plan.targets import Targets
 from evalspec.scoring.judge import load_rubric
 from evalspec.scoring.scorers import check_inputs
 from evalspec.spec import LoadedSpec
-from evalspec.spec.models import AdapterSpec, JudgeScorer, ModelSpec, TaskSpec
+from evalspec.spec.models import AdapterSpec, ModelSpec, TaskSpec
+from evalspec.spec.scorers import JudgeScorer
 
 
 def unit_id(model: str, adapter: str | None, task: str) -> str:

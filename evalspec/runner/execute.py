@@ -40,7 +40,7 @@ from evalspec.runner.judging import (
 )
 from evalspec.runner.outcomes import Attempts, failed, records, score_unit, unit_result
 from evalspec.scoring.results import UnitResult
-from evalspec.spec.models import JudgeScorer
+from evalspec.spec.scorers import JudgeScorer
 from evalspec.store import ResponseCache, Run
 from evalspec.store.runfiles import MonitorInfo
 

@@ -20,7 +20,8 @@ from evalspec.runner.outcomes import Attempts
 from evalspec.runner.requests import engine_identity, generate_key
 from evalspec.scoring.judge import judge_fingerprint, judge_prompt, judge_score
 from evalspec.scoring.results import Score
-from evalspec.spec.models import GenerationSpec, JudgeScorer
+from evalspec.spec.models import GenerationSpec
+from evalspec.spec.scorers import JudgeScorer
 
 
 @dataclass

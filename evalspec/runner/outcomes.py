@@ -13,7 +13,7 @@ from evalspec.scoring import aggregate, score_outputs
 from evalspec.scoring.metrics import pass_at_k, pooled, slices
 from evalspec.scoring.multiple_choice import choice_score
 from evalspec.scoring.results import Score, UnitResult
-from evalspec.spec.models import PASS_AT_K
+from evalspec.spec.scorers import PASS_AT_K
 from evalspec.store.runfiles import Record, TokenCounts
 
 Attempts = list[list[Score]]  # per sample (plan order), one Score per attempt

@@ -17,13 +17,12 @@ from evalspec.spec.models import (
     ModelSpec,
     PromptSpec,
     SamplesSpec,
-    ScorerSpec,
     Spec,
     TaskSpec,
-    ThresholdRule,
-    Thresholds,
 )
 from evalspec.spec.schema import KINDS, json_schema
+from evalspec.spec.scorers import ScorerSpec
+from evalspec.spec.thresholds import ThresholdRule, Thresholds
 
 __all__ = [
     "KINDS",

@@ -19,7 +19,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from evalspec.errors import SpecError
-from evalspec.spec.models import Id
+from evalspec.spec.base import Id
 from evalspec.spec.yamlsrc import Document, Loc, message
 
 ID_PATTERN: str = TypeAdapter(Id).json_schema()["pattern"]

@@ -19,7 +19,8 @@ from evalspec.errors import SpecError
 from evalspec.spec import yamlsrc
 from evalspec.spec.explain import explain, show
 from evalspec.spec.json_schemas import read_schema_file
-from evalspec.spec.models import ModelCatalog, ModelSpec, Spec, Thresholds
+from evalspec.spec.models import ModelCatalog, ModelSpec, Spec
+from evalspec.spec.thresholds import Thresholds
 from evalspec.spec.yamlsrc import Document
 
 M = TypeVar("M", bound=BaseModel)

@@ -1,23 +1,22 @@
-"""Pydantic models of spec v1, the model catalog and thresholds v1: the schema's source of truth."""
+"""Pydantic models of spec v1 and the model catalog: the schema's source of truth.
+
+Scorer blocks are in `evalspec.spec.scorers`, thresholds files in `evalspec.spec.thresholds`.
+"""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
-import regex
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     field_validator,
     model_validator,
 )
 
+from evalspec.spec.base import Id, Strict
+from evalspec.spec.scorers import BINARY_SCORERS, PASS_AT_K, SCORER_METRICS, ScorerSpec
 from evalspec.spec.templates import check_template_syntax
-
-Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
 
 # adaptive: every selected sample may be used; the run stops when the gate is decided
 SAMPLE_MODES: dict[str, int | None] = {
@@ -30,31 +29,6 @@ SAMPLE_MODES: dict[str, int | None] = {
 PositiveInt = Annotated[int, Field(gt=0)]
 ADAPTIVE_FIELDS = ("max", "first_look", "every", "target", "sequential_share")
 
-# metrics each scorer can report; the first is the default
-SCORER_METRICS: dict[str, tuple[str, ...]] = {
-    "exact_match": ("exact_match",),
-    "numeric": ("accuracy",),
-    "gsm8k": ("strict-match", "flexible-extract"),
-    "regex": ("exact_match",),
-    "choice": ("accuracy",),
-    "math": ("accuracy",),
-    "code_exec": ("pass@1",),
-    "function_call": ("accuracy",),
-    "json": ("field_match", "json_valid", "schema_valid", "exact_match"),
-    "ifeval": (
-        "prompt_level_strict_acc",
-        "inst_level_strict_acc",
-        "prompt_level_loose_acc",
-        "inst_level_loose_acc",
-    ),
-    "judge": ("judge_score", "turn_1", "turn_2"),
-    "multiple_choice": ("acc", "acc_norm", "mc2"),
-}
-# scorers whose per-sample value is pass/fail: they also report pass@k for k <= generation.n
-BINARY_SCORERS = frozenset(
-    {"exact_match", "numeric", "gsm8k", "regex", "choice", "math", "code_exec", "function_call"}
-)
-PASS_AT_K = re.compile(r"^pass@([1-9][0-9]*)$")
 # Largest sampling seed: vLLM's OpenAI-compatible server takes int64 seeds (`_INT64_MAX` in
 # vllm/entrypoints/openai/*/protocol.py); the offline engine fails on seeds above 2**64 - 1
 # (its msgpack transport and torch.Generator.manual_seed) and reads -1 as "no seed".
@@ -63,12 +37,6 @@ MAX_SEED = 2**63 - 1
 
 def _as_list(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
-
-
-class Strict(BaseModel):
-    # strict: YAML already gives native types; `max_tokens: true` or `temperature: "0.5"` is a typo
-    # no inf/nan: `.nan` passes no comparison, so a limit or threshold of it would never fire
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class AdapterSpec(Strict):
@@ -302,169 +270,6 @@ class GenerationSpec(Strict):
         return self
 
 
-class ExactMatchScorer(Strict):
-    type: Literal["exact_match"]
-    ignore_case: bool = True
-    strip: bool = True
-
-
-class NumericScorer(Strict):
-    type: Literal["numeric"]
-    tolerance: float = Field(1e-6, ge=0.0)
-
-
-class Gsm8kScorer(Strict):
-    """lm-eval's gsm8k filters and exact match: strict-match (the `#### N` line) and
-    flexible-extract (the last number)."""
-
-    type: Literal["gsm8k"]
-
-
-class CodeExecScorer(Strict):
-    """Runs each candidate against the sample's tests in the code sandbox (per-sample limits)."""
-
-    type: Literal["code_exec"]
-    timeout_s: float = Field(10.0, gt=0.0, description="Wall-clock limit per sample, seconds.")
-    cpu_s: float | None = Field(
-        None,
-        gt=0.0,
-        description="CPU seconds per sandboxed process (default: timeout_s + 1, a backstop "
-        "behind the wall-clock limit).",
-    )
-    memory_mib: int = Field(2048, ge=64, description="Address-space cap per process, MiB.")
-    max_procs: int = Field(
-        16, ge=1, description="Processes/threads a candidate may start (fork bombs stop here)."
-    )
-    max_output_kib: int = Field(
-        1024, ge=1, description="stdout + stderr cap, KiB; past it the candidate is killed."
-    )
-    max_file_kib: int = Field(16384, ge=1, description="Largest file a candidate may write, KiB.")
-    isolation: Literal["auto", "bwrap", "rlimits"] = Field(
-        "auto",
-        description="bwrap: bubblewrap namespaces (no network, read-only system, private /tmp); "
-        "rlimits: limits + process-group kill only; auto: bwrap where it works, else rlimits.",
-    )
-    workers: int | None = Field(
-        None, ge=1, description="Parallel sandbox workers (default: the number of CPU cores)."
-    )
-
-
-class RegexScorer(Strict):
-    """Extract the answer with a regular expression, then compare it to the target."""
-
-    type: Literal["regex"]
-    pattern: str = Field(
-        description="Regular expression (Python `re` syntax, run by the `regex` package); "
-        "`group` selects the answer."
-    )
-    group: int = Field(1, ge=0)
-    ignore_case: bool = True
-    which: Literal["first", "last"] = Field("last", description="Which match counts.")
-    timeout_s: float = Field(
-        1.0,
-        gt=0.0,
-        le=600.0,
-        description="CPU seconds allowed to match one output; past it (catastrophic "
-        "backtracking) the sample is an error, left out of the metric and counted in the report.",
-    )
-
-    @model_validator(mode="after")
-    def _compiles(self) -> RegexScorer:
-        try:
-            compiled = regex.compile(self.pattern)
-        except regex.error as exc:
-            raise ValueError(f"pattern is not a valid regular expression: {exc}") from None
-        if self.group > compiled.groups:
-            raise ValueError(
-                f"group {self.group} does not exist: the pattern has {compiled.groups} group(s)"
-            )
-        return self
-
-
-class ChoiceScorer(Strict):
-    """The option letter (or label) a generated answer commits to, against the gold label."""
-
-    type: Literal["choice"]
-
-
-class MathScorer(Strict):
-    """MATH-style answers: last \\boxed{} (or "answer is"), LaTeX-normalised equivalence."""
-
-    type: Literal["math"]
-
-
-class FunctionCallScorer(Strict):
-    """BFCL-style AST match of the generated function call(s) against the accepted values."""
-
-    type: Literal["function_call"]
-
-
-class JsonScorer(Strict):
-    """JSON validity, JSON Schema validation and per-field match against the target object."""
-
-    type: Literal["json"]
-    schema_file: str | None = Field(
-        None,
-        description="JSON Schema file (relative to the spec) every output must satisfy; "
-        "default: each sample's own `schema`.",
-    )
-
-
-class IfevalScorer(Strict):
-    """The IFEval instruction checks (strict and loose) of each sample's instructions."""
-
-    type: Literal["ifeval"]
-
-
-class MultipleChoiceScorer(Strict):
-    """Log-likelihood multiple choice (output_type loglikelihood): acc, acc_norm, mc2."""
-
-    type: Literal["multiple_choice"]
-
-
-class JudgeScorer(Strict):
-    """Another model of the spec rates each answer with a versioned rubric (LLM-as-judge)."""
-
-    type: Literal["judge"]
-    model: Id = Field(description="The judge: an id from `judges:` or `models:`.")
-    rubric: str = Field(
-        "builtin:mt_bench-single-v1",
-        description="builtin:NAME-vN (mt_bench-single-v1, open_qa-v1) or a rubric file "
-        "relative to the spec.",
-    )
-    min_rating: float = 1.0
-    max_rating: float = 10.0
-    failure_value: float | None = Field(
-        None,
-        description="Value of a reply without a parsable rating (null: the sample is left out "
-        "of the metric and counted in the report).",
-    )
-    max_tokens: int = Field(512, gt=0, description="The judge's generation budget.")
-
-    @model_validator(mode="after")
-    def _scale(self) -> JudgeScorer:
-        if self.min_rating >= self.max_rating:
-            raise ValueError("min_rating must be below max_rating")
-        return self
-
-
-ScorerSpec = Annotated[
-    ExactMatchScorer
-    | NumericScorer
-    | Gsm8kScorer
-    | RegexScorer
-    | ChoiceScorer
-    | MathScorer
-    | CodeExecScorer
-    | FunctionCallScorer
-    | JsonScorer
-    | IfevalScorer
-    | MultipleChoiceScorer
-    | JudgeScorer,
-    Field(discriminator="type"),
-]
-
-
 class FewShotSpec(Strict):
     """Examples prepended to every prompt, drawn (seeded) from another split of the dataset."""
 
@@ -664,84 +469,6 @@ class ModelCatalog(Strict):
     def _unique_ids(self) -> ModelCatalog:
         _no_duplicates([m.id for m in self.models], "model")
         return self
-
-
-Confidence = Annotated[float, Field(gt=0.5, lt=1.0)]
-Finite = Annotated[float, Field(allow_inf_nan=False)]  # `.nan` or `.inf` never decides a gate
-
-
-class DropLimit(Strict):
-    """A higher-is-better measurement may fall at most this many percent below the baseline."""
-
-    max_drop_pct: Finite = Field(gt=0.0, description="Largest allowed drop, percent of baseline.")
-
-
-class RiseLimit(Strict):
-    """A lower-is-better measurement may rise at most this many percent above the baseline."""
-
-    max_rise_pct: Finite = Field(gt=0.0, description="Largest allowed rise, percent of baseline.")
-
-
-class PerfLimits(Strict):
-    """Relative tolerances on a unit's performance against the baseline's (per unit, not metric)."""
-
-    tokens_per_s: DropLimit | None = Field(None, description="Generation throughput.")
-    latency_p95_s: RiseLimit | None = Field(None, description="95th percentile request latency.")
-    peak_gpu_memory_mib: RiseLimit | None = Field(
-        None, description="Peak GPU memory; WARN when either side did not measure it."
-    )
-
-
-class ThresholdRule(Strict):
-    """Gate rule for the metrics it selects (fnmatch patterns on model, adapter, task, metric)."""
-
-    model: str = "*"
-    adapter: str = "*"
-    task: str = "*"
-    metric: str = "*"
-    min: Finite | None = Field(
-        None,
-        description="Absolute floor of a higher-is-better metric: FAIL when it is below min.",
-    )
-    max: Finite | None = Field(
-        None,
-        description="Absolute ceiling of a lower-is-better metric (a loss, a latency): FAIL "
-        "when it is above max.",
-    )
-    max_drop: Finite | None = Field(
-        None,
-        ge=0.0,
-        description="Non-inferiority margin against the baseline (absolute): PASS when the "
-        "confidence interval of current - baseline lies above -max_drop, FAIL when it lies "
-        "below, WARN (more samples needed) when it straddles it. Mirrored for lower-is-better.",
-    )
-    confidence: Confidence | None = Field(
-        None, description="Confidence level of this rule's interval (default: the file's)."
-    )
-    perf: PerfLimits | None = Field(
-        None, description="Performance tolerances for the units this rule selects."
-    )
-
-    @model_validator(mode="after")
-    def _has_a_bound(self) -> ThresholdRule:
-        if self.min is None and self.max is None and self.max_drop is None and self.perf is None:
-            raise ValueError("a rule needs `min`, `max`, `max_drop`, `perf` or a combination")
-        if self.perf is not None and self.metric != "*":
-            raise ValueError("`perf` limits apply to whole units; leave `metric` at '*'")
-        return self
-
-
-class Thresholds(Strict):
-    version: Literal[1]
-    confidence: Confidence = Field(
-        0.95, description="Confidence level of the paired intervals (two-sided)."
-    )
-    allow_fingerprint_change: list[str] = Field(
-        default_factory=list,
-        description="Fingerprint keys (engine_version, device, dtype, ...) that may differ "
-        "from the baseline's without turning comparisons into WARN.",
-    )
-    rules: list[ThresholdRule] = Field(default_factory=list)
 
 
 def _no_duplicates(ids: list[str], what: str) -> None:

@@ -7,7 +7,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from evalspec.errors import SpecError
-from evalspec.spec.models import ModelCatalog, Spec, Thresholds
+from evalspec.spec.models import ModelCatalog, Spec
+from evalspec.spec.thresholds import Thresholds
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 

@@ -12,7 +12,7 @@ from evalspec.gate import GateResult, GateRow, Status, baseline_from_results, ev
 from evalspec.scoring.metrics import aggregate
 from evalspec.scoring.results import UnitResult
 from evalspec.spec import load_thresholds
-from evalspec.spec.models import ThresholdRule, Thresholds
+from evalspec.spec.thresholds import ThresholdRule, Thresholds
 
 REPO = Path(__file__).resolve().parents[2]
 FINGERPRINT = {"engine": "vllm", "engine_version": "0.32.0", "device": "cpu", "dtype": "float32"}

@@ -6,7 +6,7 @@ from typing import Any
 
 from evalspec.gate import GateResult, GateRow, Status, baseline_from_results, evaluate
 from evalspec.scoring.results import Metric, UnitResult
-from evalspec.spec.models import ThresholdRule, Thresholds
+from evalspec.spec.thresholds import ThresholdRule, Thresholds
 
 
 def _unit(

@@ -19,7 +19,7 @@ from evalspec.gate import (
 )
 from evalspec.gate.compare import MCNEMAR, PAIRED_T
 from evalspec.scoring.results import Metric, UnitResult
-from evalspec.spec.models import ThresholdRule, Thresholds
+from evalspec.spec.thresholds import ThresholdRule, Thresholds
 
 N = 40
 IDS = [f"s{i:02d}" for i in range(N)]

@@ -18,7 +18,7 @@ from evalspec.gate import (
     result_targets,
 )
 from evalspec.scoring.results import Metric, UnitResult
-from evalspec.spec.models import ThresholdRule, Thresholds
+from evalspec.spec.thresholds import ThresholdRule, Thresholds
 
 TARGETS = [
     Target("smol", None, "arith", ("accuracy",)),

@@ -97,6 +97,10 @@ def test_ctrl_c_at_the_baseline_prompt_exits_130_and_writes_nothing(workspace: P
             assert time.monotonic() < deadline, seen.decode(errors="replace")
             if select.select([leader], [], [], 1)[0]:
                 seen += os.read(leader, 4096)
+        # a signal that lands between the prompt's echo and the blocking read is only seen
+        # by Python when the read returns (a CPython race no person can hit): let the read
+        # start, as a person's keypress would, before Ctrl-C
+        time.sleep(1.0)
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
         while select.select([leader], [], [], 0.5)[0]:

@@ -27,7 +27,7 @@ from evalspec.scoring import score_outputs
 from evalspec.scoring.json_match import json_score
 from evalspec.scoring.regex_extract import regex_score
 from evalspec.spec import load_spec
-from evalspec.spec.models import JsonScorer, RegexScorer
+from evalspec.spec.scorers import JsonScorer, RegexScorer
 
 BACKTRACKS = r"^(a|aa)+$"  # exponential on "aaa...ab", in `re` and in `regex` alike
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from evalspec.gate import GateResult, Status, baseline_from_results, evaluate
 from evalspec.report import render_json, render_markdown
 from evalspec.scoring.results import Metric, UnitResult
-from evalspec.spec.models import ThresholdRule, Thresholds
+from evalspec.spec.thresholds import ThresholdRule, Thresholds
 
 RUN = "20260101T120000Z-smoke-abc123"
 

@@ -7,7 +7,7 @@ import json
 from evalspec.gate import GateResult, baseline_from_results, evaluate
 from evalspec.report import render_json, render_markdown
 from evalspec.scoring.results import Metric, UnitResult
-from evalspec.spec.models import ThresholdRule, Thresholds
+from evalspec.spec.thresholds import ThresholdRule, Thresholds
 
 RUN = "20260101T120000Z-smoke-abc123"
 

@@ -14,7 +14,7 @@ from evalspec.errors import EXIT_INFRA, InfraError
 from evalspec.scoring.code_exec import score_code
 from evalspec.scoring.sandbox import cgroups, isolation, probe_bwrap, probe_jail, resolve, setup
 from evalspec.scoring.sandbox.isolation import probe_uid_drop
-from evalspec.spec.models import CodeExecScorer
+from evalspec.spec.scorers import CodeExecScorer
 
 ADD = Sample(
     "toy/add", "def add(a: int, b: int) -> int:\n", meta={"test": ADD_TEST, "entry_point": "add"}

@@ -11,7 +11,8 @@ from evalspec.data import Sample, load_dataset
 from evalspec.errors import SpecError
 from evalspec.scoring import score_outputs
 from evalspec.scoring.code_exec import run_candidate
-from evalspec.spec.models import CodeExecScorer, DatasetSpec
+from evalspec.spec.models import DatasetSpec
+from evalspec.spec.scorers import CodeExecScorer
 
 SCORER = CodeExecScorer(type="code_exec", timeout_s=10)
 

@@ -9,7 +9,8 @@ import pytest
 from evalspec.data import Sample, load_dataset
 from evalspec.scoring import score_outputs
 from evalspec.scoring.exact import exact_match_score
-from evalspec.spec.models import DatasetSpec, ExactMatchScorer, NumericScorer
+from evalspec.spec.models import DatasetSpec
+from evalspec.spec.scorers import ExactMatchScorer, NumericScorer
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

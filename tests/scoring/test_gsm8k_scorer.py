@@ -15,7 +15,7 @@ from evalspec.scoring.gsm8k import (
     gsm8k_score,
     normalise,
 )
-from evalspec.spec.models import SCORER_METRICS, Gsm8kScorer
+from evalspec.spec.scorers import SCORER_METRICS, Gsm8kScorer
 
 SOLUTION = "She has 3 * 4 = <<3*4=12>>12 apples.\nShe buys 60 more: 12 + 60 = 72.\n#### 72"
 
