@@ -82,10 +82,11 @@ class Engine(Protocol):
         ...
 
     def loglikelihood(
-        self, pairs: Sequence[tuple[str, str]], adapter: AdapterSpec | None = None
+        self, pairs: Sequence[tuple[Prompt, str]], adapter: AdapterSpec | None = None
     ) -> list[float]:
         """Per (context, continuation): the sum of the continuation's token log-probabilities
-        (one batched call)."""
+        (one batched call). A chat context (messages) is scored as the model's chat template
+        writes it with the generation prompt: the continuation opens the assistant turn."""
         ...
 
     def fingerprint(self) -> dict[str, Any]:

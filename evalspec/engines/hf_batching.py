@@ -34,23 +34,3 @@ def generated_length(tokens: Sequence[int], eos_ids: frozenset[int]) -> tuple[in
         if token in eos_ids:
             return i + 1, True
     return len(tokens), False
-
-
-def split_context(context: str, continuation: str) -> tuple[str, str]:
-    """Move the context's trailing spaces onto the continuation (tokenizers attach a space
-    to the following word), as lm-evaluation-harness does."""
-    stripped = context.rstrip(" ")
-    return stripped, context[len(stripped) :] + continuation
-
-
-def continuation_span(context_ids: Sequence[int], whole_ids: Sequence[int]) -> int:
-    """Index in `whole_ids` where the continuation starts: the length of the common prefix
-    with the context's tokens (a merge across the boundary moves that token to the
-    continuation). At least 1 token of context is kept so every continuation token has a
-    predecessor to be scored from; `len(whole_ids)` means an empty continuation."""
-    common = 0
-    for a, b in zip(context_ids, whole_ids, strict=False):
-        if a != b:
-            break
-        common += 1
-    return max(1, common) if common < len(whole_ids) else len(whole_ids)

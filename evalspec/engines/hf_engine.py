@@ -17,13 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from evalspec.engines.base import BatchStats, Completion, LocalModelConfig, Prompt, prompt_seeds
-from evalspec.engines.hf_batching import (
-    continuation_span,
-    generated_length,
-    length_batches,
-    split_context,
-    truncate_at_stop,
-)
+from evalspec.engines.hf_batching import generated_length, length_batches, truncate_at_stop
+from evalspec.engines.loglikelihood import context_text, encode_pair, prefix_token, tokenize_with
 from evalspec.engines.presets import device_name
 from evalspec.errors import InfraError
 from evalspec.spec.models import AdapterSpec, GenerationSpec
@@ -146,20 +141,18 @@ class HfEngine:
         return completions, BatchStats.of(completions, wall)
 
     def loglikelihood(
-        self, pairs: Sequence[tuple[str, str]], adapter: AdapterSpec | None = None
+        self, pairs: Sequence[tuple[Prompt, str]], adapter: AdapterSpec | None = None
     ) -> list[float]:
-        """Sum of the continuation's token log-probabilities given the context, per pair."""
+        """Sum of the continuation's token log-probabilities given the context, per pair
+        (tokens split as lm-evaluation-harness splits them; chat contexts through the chat
+        template with the generation prompt)."""
         import torch
 
+        tokenize, prefix = tokenize_with(self._tok), prefix_token(self._tok)
         rows: list[tuple[list[int], int]] = []
         for context, continuation in pairs:
-            ctx, cont = split_context(context, continuation)
-            ctx_ids = self._tok(ctx)["input_ids"]
-            whole = self._tok(ctx + cont)["input_ids"]
-            if not ctx_ids:  # score the first token from the end-of-text token
-                whole = [min(self._eos_ids), *whole]
-                ctx_ids = whole[:1]
-            rows.append((whole, continuation_span(ctx_ids, whole)))
+            enc = encode_pair(context_text(context, self._tok), continuation, tokenize, prefix)
+            rows.append((list(enc.ids), enc.start))
         scores = [0.0] * len(rows)
         pad = int(self._tok.pad_token_id)
         with self._adapter(adapter), torch.inference_mode():

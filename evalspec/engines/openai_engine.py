@@ -25,7 +25,7 @@ from openai.types import Completion as TextCompletion
 from openai.types import CompletionUsage
 from openai.types.chat import ChatCompletion
 
-from evalspec.engines.base import BatchStats, Completion, Prompt, prompt_seeds
+from evalspec.engines.base import BatchStats, Completion, Message, Prompt, prompt_seeds
 from evalspec.engines.openai_client import (
     ClientConfig,
     describe_failure,
@@ -77,7 +77,7 @@ class OpenAIEngine:
         return completions, BatchStats.of(completions, wall)
 
     def loglikelihood(
-        self, pairs: Sequence[tuple[str, str]], adapter: AdapterSpec | None = None
+        self, pairs: Sequence[tuple[Prompt, str]], adapter: AdapterSpec | None = None
     ) -> list[float]:
         """Per (context, continuation): the sum of the continuation's token logprobs."""
         model = self._model(adapter)
@@ -86,6 +86,16 @@ class OpenAIEngine:
             for ctx, cont in pairs
         ]
         return _run_all(jobs, self.config)
+
+    def render_chat(self, messages: list[Message]) -> tuple[str, bool]:
+        """A chat context as the model's chat template writes it (with the generation
+        prompt), and whether the server should still add special tokens: only an engine
+        that has the model's tokenizer can (`vllm-server`)."""
+        raise InfraError(
+            f"engine {self.config.engine_name} cannot score a chat context: it does not have "
+            "the model's chat template; use `prompt: {chat: false}` for log-likelihood tasks "
+            "on this engine"
+        )
 
     def fingerprint(self) -> dict[str, Any]:
         version = get_json(self.config.client, "//version")
@@ -161,11 +171,14 @@ class OpenAIEngine:
         return answer
 
     async def _loglikelihood_one(
-        self, client: AsyncOpenAI, model: str, context: str, continuation: str
+        self, client: AsyncOpenAI, model: str, context: Prompt, continuation: str
     ) -> float:
+        """The continuation's tokens are those from the context's end without its trailing
+        whitespace (lm-evaluation-harness moves that whitespace onto the continuation)."""
+        text, special = (context, True) if isinstance(context, str) else self.render_chat(context)
         fields: dict[str, Any] = {
             "model": model,
-            "prompt": context + continuation,
+            "prompt": text + continuation,
             "echo": True,
             "logprobs": 1,
             "max_tokens": 1,
@@ -173,12 +186,15 @@ class OpenAIEngine:
         }
         try:
             answer = await client.completions.create(
-                extra_body=self._extra(fields), **request_options(self.config.client), **fields
+                extra_body=self._extra(fields) | ({} if special else {"add_special_tokens": False}),
+                **request_options(self.config.client),
+                **fields,
             )
         except openai.APIError as exc:
             failure = describe_failure(exc, self._timeout)
             raise InfraError(f"log-likelihood request failed: {failure}") from exc
-        return continuation_logprob(answer.to_dict(), len(context), self.config.client.base_url)
+        boundary = len(text.rstrip())
+        return continuation_logprob(answer.to_dict(), boundary, self.config.client.base_url)
 
     @property
     def _timeout(self) -> float:

@@ -36,6 +36,8 @@ class EngineKind:
     load: Callable[[EngineRequest], Engine]  # loads the model (InfraError when it cannot)
     version: Callable[[], str | None]  # what enters unit hashes (None: in the fingerprint)
     remote: bool = False  # the model is behind someone else's endpoint: known by name only
+    # can score log-likelihoods after a chat context (has the model's chat template)
+    chat_loglikelihood: bool = True
 
 
 def _load_vllm(request: EngineRequest) -> Engine:
@@ -90,7 +92,14 @@ ENGINES: dict[str, EngineKind] = {
         EngineKind("vllm-server", vllm_request, _load_http, _vllm_version),
         EngineKind("hf", hf_request, _load_hf, _hf_versions),
         # a remote server: its version is in the engine fingerprint, not the unit hash
-        EngineKind("openai", openai_request, _load_http, lambda: None, remote=True),
+        EngineKind(
+            "openai",
+            openai_request,
+            _load_http,
+            lambda: None,
+            remote=True,
+            chat_loglikelihood=False,  # /v1/completions takes text; the template is not ours
+        ),
     )
 }
 

@@ -8,6 +8,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from evalspec.engines.base import BatchStats, Completion, LocalModelConfig, Prompt, prompt_seeds
+from evalspec.engines.loglikelihood import (
+    Prefix,
+    context_text,
+    encode_pair,
+    one_sequence_enabled,
+    plan_scoring,
+    prefix_token,
+    tokenize_with,
+)
 from evalspec.engines.presets import device_name
 from evalspec.errors import InfraError
 from evalspec.spec.models import AdapterSpec, GenerationSpec
@@ -82,33 +91,54 @@ class VllmEngine:
         return completions, BatchStats.of(completions, wall)
 
     def loglikelihood(
-        self, pairs: Sequence[tuple[str, str]], adapter: AdapterSpec | None = None
+        self, pairs: Sequence[tuple[Prompt, str]], adapter: AdapterSpec | None = None
     ) -> list[float]:
         """Per (context, continuation): the sum of the continuation's token logprobs.
 
-        Continuation tokens are those starting at or after the context's last character
-        (the rule the openai engine applies to a server's text offsets).
+        Contexts and continuations are split into tokens as lm-evaluation-harness does
+        (`evalspec.engines.loglikelihood`); a chat context gets the model's chat template
+        with the generation prompt. Choices that differ only in their last token are scored
+        from one sequence per context (next-token logprobs of the choice tokens), the others
+        one sequence each with prompt logprobs; all in one engine call.
         """
         from vllm import SamplingParams
 
         tokenizer = self._llm.get_tokenizer()
-        encoded = [tokenizer(ctx + cont, return_offsets_mapping=True) for ctx, cont in pairs]
-        prompts = [{"prompt_token_ids": list(e["input_ids"])} for e in encoded]
-        sampling = SamplingParams(max_tokens=1, temperature=0.0, prompt_logprobs=1)
+        tokenize, first = tokenize_with(tokenizer), prefix_token(tokenizer)
+        encoded = [
+            encode_pair(context_text(ctx, tokenizer), cont, tokenize, first) for ctx, cont in pairs
+        ]
+        scoring = plan_scoring(encoded, one_sequence_enabled())
+        next_token = scoring.requests()
+        prompts = [{"prompt_token_ids": list(encoded[i].ids)} for i in scoring.whole]
+        prompts += [{"prompt_token_ids": list(p)} for p, _ in next_token]
+        whole_params = SamplingParams(
+            max_tokens=1, temperature=0.0, prompt_logprobs=1, detokenize=False
+        )
+        sampling = [whole_params] * len(scoring.whole) + [
+            SamplingParams(
+                max_tokens=1, temperature=0.0, logprob_token_ids=targets, detokenize=False
+            )
+            for _, targets in next_token
+        ]
         outputs = self._llm.generate(
             prompts, sampling, use_tqdm=False, lora_request=self._lora_request(adapter)
         )
-        values = []
-        for (ctx, _), enc, out in zip(pairs, encoded, outputs, strict=True):
-            ids, offsets = enc["input_ids"], enc["offset_mapping"]
-            picked = [
-                out.prompt_logprobs[i][ids[i]].logprob
-                for i in range(1, len(ids))
-                if offsets[i][0] >= len(ctx)
-            ]
-            if not picked:
-                raise InfraError(f"no continuation tokens after context {ctx[-40:]!r}")
-            values.append(float(sum(picked)))
+        values: list[float] = [0.0] * len(pairs)
+        for i, out in zip(scoring.whole, outputs, strict=False):
+            ids, start = encoded[i].ids, encoded[i].start
+            if start >= len(ids):
+                raise InfraError(f"continuation {pairs[i][1]!r} has no tokens to score")
+            values[i] = float(
+                sum(out.prompt_logprobs[k][ids[k]].logprob for k in range(start, len(ids)))
+            )
+        after: dict[tuple[Prefix, int], float] = {}
+        for (prefix, targets), out in zip(next_token, outputs[len(scoring.whole) :], strict=True):
+            logprobs = out.outputs[0].logprobs[0]
+            for token in targets:
+                after[prefix, token] = logprobs[token].logprob
+        for i, steps in scoring.steps.items():
+            values[i] = float(sum(after[step] for step in steps))
         return values
 
     def fingerprint(self) -> dict[str, Any]:

@@ -27,6 +27,8 @@ from typing import Any
 
 import httpx
 
+from evalspec.engines.base import Message
+from evalspec.engines.loglikelihood import adds_special_tokens, context_text
 from evalspec.engines.openai_client import ClientConfig
 from evalspec.engines.openai_engine import OpenAIConfig, OpenAIEngine
 from evalspec.engines.presets import device_name
@@ -168,11 +170,24 @@ class VllmServer:
 
 
 class VllmServerEngine(OpenAIEngine):
-    """The openai engine against a `vllm serve` it owns; `close()` stops the server."""
+    """The openai engine against a `vllm serve` it owns; `close()` stops the server. It has
+    the model's directory, so it renders chat contexts of log-likelihood requests itself."""
 
-    def __init__(self, config: OpenAIConfig, server: VllmServer, load_s: float) -> None:
+    def __init__(
+        self, config: OpenAIConfig, server: VllmServer, load_s: float, model_dir: str
+    ) -> None:
         super().__init__(config, load_s)
         self.server = server
+        self._model_dir = model_dir
+        self._tokenizer: Any = None
+
+    def render_chat(self, messages: list[Message]) -> tuple[str, bool]:
+        if self._tokenizer is None:
+            from transformers import AutoTokenizer
+
+            self._tokenizer = AutoTokenizer.from_pretrained(self._model_dir)
+        text = context_text(messages, self._tokenizer)
+        return text, adds_special_tokens(text, self._tokenizer)
 
     def close(self) -> None:
         self.server.stop()
@@ -205,4 +220,4 @@ def load_vllm_server(
         engine_name="vllm-server",
         fingerprint_extra={"device": device_name(device), "dtype": args.get("dtype", "auto")},
     )
-    return VllmServerEngine(config, process, time.perf_counter() - start)
+    return VllmServerEngine(config, process, time.perf_counter() - start, model_dir)

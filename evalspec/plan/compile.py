@@ -6,7 +6,7 @@ from typing import Any
 
 from evalspec.data import load_dataset
 from evalspec.data.types import Dataset, Sample
-from evalspec.engines import EngineRequest, engine_kind, engine_request
+from evalspec.engines import EngineRequest, Prompt, engine_kind, engine_request
 from evalspec.engines.adapters import base_config, check_adapter
 from evalspec.engines.sources import (
     ModelSource,
@@ -20,7 +20,7 @@ from evalspec.errors import SpecError
 from evalspec.paths import canonical_json, sha256_bytes
 from evalspec.plan.fewshot import draw, examples_for, load_examples
 from evalspec.plan.models import JudgeRef, ModelGroup, Plan, Unit
-from evalspec.plan.prompts import check_template, fill, raw_with_examples, render
+from evalspec.plan.prompts import check_template, render
 from evalspec.plan.sampling import sample_count, select
 from evalspec.plan.targets import Targets
 from evalspec.scoring.judge import load_rubric
@@ -76,6 +76,8 @@ def compile_plan(
     for model, source, request, adapters in resolved:
         if not targets.model(model.id):
             continue  # resolved only as a judge
+        for t_index, task in tasks:
+            _check_engine_fits(loaded, t_index, task, model)
         units = []
         for adapter, a_digest in [(None, None), *((a, d) for a, d, _ in adapters)]:
             if not targets.adapter(adapter.id if adapter else None):
@@ -192,9 +194,11 @@ def _unit(
 
 def _choice_pairs(
     task: TaskSpec, sample: Sample, examples: list[tuple[str, str]], where: str
-) -> tuple[tuple[str, str], ...]:
+) -> tuple[tuple[Prompt, str], ...]:
     """(context, continuation) per choice: the rendered prompt (or the choice's own
-    context, winogrande) and the delimiter + choice."""
+    context, winogrande) and the delimiter + choice. A chat context is the messages, which
+    the engine renders with the generation prompt; the choice then opens the assistant
+    turn, without a delimiter (lm-eval's `--apply_chat_template`)."""
     if not sample.choices or not sample.gold:
         lacks = (
             "no gold answer (an unlabelled split? use one with answers)"
@@ -207,17 +211,35 @@ def _choice_pairs(
         )
     separator = task.fewshot.separator if task.fewshot else "\n\n"
     contexts = sample.contexts or (sample.prompt,) * len(sample.choices)
+    delimiter = "" if task.prompt.chat else task.choice_delimiter
     return tuple(
         (
-            raw_with_examples(
-                fill(task.prompt.template, sample, prompt=context),
+            render(
+                task.prompt,
+                sample,
                 examples,
-                task.choice_delimiter,
-                separator,
+                delimiter=task.choice_delimiter,
+                separator=separator,
+                prompt=context,
             ),
-            task.choice_delimiter + choice,
+            delimiter + choice,
         )
         for context, choice in zip(contexts, sample.choices, strict=True)
+    )
+
+
+def _check_engine_fits(loaded: LoadedSpec, t_index: int, task: TaskSpec, model: ModelSpec) -> None:
+    """A chat-templated log-likelihood task needs an engine that has the chat template."""
+    if task.output_type != "loglikelihood" or not task.prompt.chat:
+        return
+    if engine_kind(model.engine).chat_loglikelihood:
+        return
+    where = loaded.where("tasks", t_index, "prompt", "chat")
+    raise SpecError(
+        f"{where}: tasks[{t_index}].prompt.chat: task '{task.id}' scores choices after a chat "
+        f"prompt, which needs the model's chat template, but model '{model.id}' (engine "
+        f"{model.engine}) sends text to an endpoint that applies none; run it with engine "
+        "vllm, vllm-server or hf, or set prompt.chat: false"
     )
 
 

@@ -22,8 +22,9 @@ class Unit:
     prompts: tuple[Prompt, ...]  # rendered, one per sample
     dataset_size: int
     identity: dict[str, Any]  # what the hash covers, for manifests and debugging
-    # loglikelihood tasks: per sample, the (context, continuation) of each choice
-    choice_pairs: tuple[tuple[tuple[str, str], ...], ...] = ()
+    # loglikelihood tasks: per sample, the (context, continuation) of each choice (a chat
+    # context is its messages: the engine applies the chat template)
+    choice_pairs: tuple[tuple[tuple[Prompt, str], ...], ...] = ()
     judge: JudgeRef | None = None  # judge-scored tasks: the model that rates the answers
 
     @property

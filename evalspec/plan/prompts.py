@@ -98,16 +98,22 @@ def render(
     *,
     delimiter: str = " ",
     separator: str = "\n\n",
+    prompt: str | None = None,
 ) -> Prompt:
+    """The sample's prompt (its `prompt` field replaced by `prompt` when given: one choice's
+    context), after the examples: raw text, or chat messages (system, the examples as
+    user/assistant turns, the question as the last user turn)."""
     if not spec.chat:
-        return raw_with_examples(fill(spec.template, sample), examples, delimiter, separator)
+        text = fill(spec.template, sample, prompt=prompt)
+        return raw_with_examples(text, examples, delimiter, separator)
     system = fill(spec.system, sample, preamble=False) if spec.system else ""
     system = delimit(system, sample.preamble, separator)
     messages = [{"role": "system", "content": system}] if system else []
     for question, answer in examples:
         messages.append({"role": "user", "content": question})
         messages.append({"role": "assistant", "content": answer})
-    messages.append({"role": "user", "content": fill(spec.template, sample, preamble=False)})
+    question = fill(spec.template, sample, prompt=prompt, preamble=False)
+    messages.append({"role": "user", "content": question})
     return messages
 
 

@@ -36,12 +36,13 @@ class GenerateItem:
 
 @dataclass(frozen=True)
 class LoglikelihoodItem:
-    """One multiple-choice question: the (context, continuation) pair of every choice.
+    """One multiple-choice question: the (context, continuation) pair of every choice (a
+    chat context is its messages).
 
     Its completion's text is the JSON list of the pairs' log-likelihoods."""
 
     key: str
-    pairs: tuple[tuple[str, str], ...]
+    pairs: tuple[tuple[Prompt, str], ...]
 
 
 Item = GenerateItem | LoglikelihoodItem

@@ -8,8 +8,8 @@ the whole chat so far), the generation settings (without `n` and `seed`, which
 only choose how many requests there are and which seed each one gets), the
 request's own seed and the sample index (the attempt: unseeded samples of one
 prompt must stay distinct). Log-likelihood requests are keyed by their
-(context, continuation) pairs. The unit hash is not part of it: it stays the
-configuration identity that baselines are matched on.
+(context, continuation) pairs (a chat context by its messages). The unit hash is not part
+of it: it stays the configuration identity that baselines are matched on.
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ from evalspec.paths import canonical_json, sha256_bytes
 from evalspec.spec.models import GenerationSpec
 
 KEY_VERSION = 1
+# 2: continuations split as lm-eval splits them (the context's trailing whitespace is scored),
+# and choices that differ in their last token scored from next-token log-probabilities
+LOGLIKELIHOOD_KEY_VERSION = 2
 
 
 def engine_identity(identity: Mapping[str, Any]) -> dict[str, Any]:
@@ -54,10 +57,10 @@ def generate_key(
     )
 
 
-def loglikelihood_key(engine: Mapping[str, Any], pairs: Sequence[tuple[str, str]]) -> str:
+def loglikelihood_key(engine: Mapping[str, Any], pairs: Sequence[tuple[Prompt, str]]) -> str:
     return _digest(
         {
-            "v": KEY_VERSION,
+            "v": LOGLIKELIHOOD_KEY_VERSION,
             "kind": "loglikelihood",
             **engine,
             "pairs": [list(pair) for pair in pairs],

@@ -305,13 +305,15 @@ class TaskSpec(Strict):
     output_type: Literal["generate", "loglikelihood"] = Field(
         "generate",
         description="generate: sample text and score it; loglikelihood: score each choice's "
-        "log-likelihood after the prompt (multiple choice; needs scorer multiple_choice and a "
-        "raw prompt, which is the default for it).",
+        "log-likelihood after the prompt (multiple choice; needs scorer multiple_choice; the "
+        "prompt is raw text by default, with prompt.chat: true the choice is scored after the "
+        "chat template's opened assistant turn).",
     )
     prompt: PromptSpec = Field(default_factory=PromptSpec)
     fewshot: FewShotSpec | None = None
     choice_delimiter: str = Field(
-        " ", description="loglikelihood: text between the prompt and each choice."
+        " ",
+        description="loglikelihood with a raw prompt: text between the prompt and each choice.",
     )
     generation: GenerationSpec = Field(default_factory=GenerationSpec)
     scorer: ScorerSpec
@@ -340,9 +342,11 @@ class TaskSpec(Strict):
                 "output_type loglikelihood goes with scorer multiple_choice (and only it); "
                 f"got output_type {self.output_type} with scorer {self.scorer.type}"
             )
-        if loglikelihood and self.prompt.chat:
+        if loglikelihood and self.prompt.chat and "choice_delimiter" in self.model_fields_set:
             raise ValueError(
-                "loglikelihood scores continuations of raw text: set prompt.chat: false"
+                "choice_delimiter applies to raw prompts: with prompt.chat: true each choice "
+                "opens the assistant turn directly (as lm-eval's --apply_chat_template); "
+                "remove choice_delimiter or set prompt.chat: false"
             )
         if loglikelihood and self.generation.n > 1:
             raise ValueError("generation.n applies to output_type generate only")

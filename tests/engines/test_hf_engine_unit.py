@@ -1,4 +1,4 @@
-"""The hf engine without a model: batching, stop strings, token spans, args, quantization errors."""
+"""The hf engine without a model: batching, stop strings, args, quantization errors."""
 
 from __future__ import annotations
 
@@ -9,13 +9,7 @@ from pydantic import ValidationError
 
 from evalspec.engines import engine_request
 from evalspec.engines.base import LocalModelConfig
-from evalspec.engines.hf_batching import (
-    continuation_span,
-    generated_length,
-    length_batches,
-    split_context,
-    truncate_at_stop,
-)
+from evalspec.engines.hf_batching import generated_length, length_batches, truncate_at_stop
 from evalspec.engines.hf_engine import HfEngine, settings
 from evalspec.engines.sources import ModelSource
 from evalspec.errors import InfraError
@@ -73,14 +67,6 @@ def test_generated_length_stops_at_first_eos_and_counts_it() -> None:
     assert generated_length([5, 6, 2, 2, 2], frozenset({2})) == (3, True)
     assert generated_length([5, 6, 7], frozenset({2})) == (3, False)
     assert generated_length([0, 5], frozenset({0, 2})) == (1, True)
-
-
-def test_continuation_span_and_trailing_space_moved_to_continuation() -> None:
-    assert split_context("Q: 2+2 = ", "4") == ("Q: 2+2 =", " 4")
-    assert continuation_span([1, 2, 3], [1, 2, 3, 4, 5]) == 3
-    assert continuation_span([1, 2, 3], [1, 2, 9, 5]) == 2  # boundary merge joins the continuation
-    assert continuation_span([7], [8, 9]) == 1  # at least one context token
-    assert continuation_span([1, 2], [1, 2]) == 2  # empty continuation: nothing scored
 
 
 def test_quantization_without_cuda_is_an_infra_error_before_loading() -> None:

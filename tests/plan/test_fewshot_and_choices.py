@@ -409,6 +409,74 @@ def test_winogrande_fewshot_example_is_its_gold_context_and_continuation(tmp_pat
         assert [ctx for ctx, _ in pairs] == [f"{shot}\n\n{c}" for c in sample.contexts]
 
 
+# --- chat-templated multiple choice (lm-eval's --apply_chat_template --fewshot_as_multiturn) --
+
+
+def test_chat_mmlu_pairs_are_multiturn_chats_then_the_bare_choice(tmp_path: Path) -> None:
+    """The description is the system message, each example a user turn answered by its gold
+    choice, the question the last user turn; the choice follows without a delimiter (the
+    engine renders the chat with the generation prompt)."""
+    task = _mmlu(prompt={"chat": True}, fewshot={"k": 5, "split": "dev"})
+    unit = _only(_plan(tmp_path, [task]))
+    dev = load_dataset(DatasetSpec(format="mmlu", source=MMLU, split="dev"), FIXTURES).samples
+    for sample, prompt, pairs in zip(unit.samples, unit.prompts, unit.choice_pairs, strict=True):
+        shots = [ex for ex in dev if ex.tags["subject"] == sample.tags["subject"]]
+        words = sample.tags["subject"].replace("_", " ")
+        expected: list[dict[str, str]] = [
+            {
+                "role": "system",
+                "content": "The following are multiple choice questions (with answers) about "
+                f"{words}.\n\n",
+            }
+        ]
+        for ex in shots:
+            expected.append({"role": "user", "content": ex.prompt})
+            expected.append({"role": "assistant", "content": ex.choices[ex.gold[0]]})
+        expected.append({"role": "user", "content": sample.prompt})
+        assert prompt == expected
+        assert pairs == tuple((expected, letter) for letter in "ABCD")
+
+
+def test_chat_winogrande_builds_one_chat_per_choice(tmp_path: Path) -> None:
+    task = {
+        "id": "winogrande",
+        "dataset": {"format": "winogrande", "source": WINOGRANDE},
+        "output_type": "loglikelihood",
+        "prompt": {"chat": True},
+        "scorer": {"type": "multiple_choice"},
+    }
+    unit = _only(_plan(tmp_path, [task]))
+    for sample, pairs in zip(unit.samples, unit.choice_pairs, strict=True):
+        assert pairs == tuple(
+            ([{"role": "user", "content": context}], choice)
+            for context, choice in zip(sample.contexts, sample.choices, strict=True)
+        )
+
+
+def test_chat_and_raw_multiple_choice_are_different_units(tmp_path: Path) -> None:
+    raw = _only(_plan(tmp_path, [_mmlu()]))
+    chat = _only(_plan(tmp_path, [_mmlu(prompt={"chat": True})]))
+    assert raw.hash != chat.hash
+
+
+def test_chat_multiple_choice_on_an_openai_endpoint_is_a_spec_error(tmp_path: Path) -> None:
+    served = {
+        "id": "served",
+        "source": "smol",
+        "engine": "openai",
+        "server": {"base_url": "http://127.0.0.1:9/v1"},
+    }
+    with pytest.raises(SpecError) as info:
+        _plan(tmp_path, [_mmlu(prompt={"chat": True})], models=[served])
+    assert re.fullmatch(
+        r".*/spec\.yaml:\d+: tasks\[0\]\.prompt\.chat: task 'mmlu' scores choices after a chat "
+        r"prompt, which needs the model's chat template, but model 'served' \(engine openai\) "
+        r"sends text to an endpoint that applies none; run it with engine vllm, vllm-server or "
+        r"hf, or set prompt\.chat: false",
+        str(info.value),
+    ), str(info.value)
+
+
 def test_loglikelihood_over_a_format_without_choices_names_the_sample(tmp_path: Path) -> None:
     task = _gsm8k(output_type="loglikelihood", scorer={"type": "multiple_choice"})
     task["prompt"] = {"template": "Question: {prompt}\nAnswer:"}

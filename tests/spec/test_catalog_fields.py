@@ -160,15 +160,28 @@ def test_multiple_choice_scorer_on_a_generate_task_is_rejected(write: Write) -> 
     )
 
 
-def test_loglikelihood_with_a_chat_prompt_is_rejected(write: Write) -> None:
+def test_loglikelihood_with_a_chat_prompt_is_accepted(write: Write) -> None:
+    text = (
+        HEAD + "    output_type: loglikelihood\n"
+        "    prompt: {chat: true, system: 'Answer with a letter.'}\n"
+        "    scorer: {type: multiple_choice}\n"
+    )
+    (task,) = load_spec(write("spec.yaml", text)).spec.tasks
+    assert task.prompt.chat is True
+    assert task.prompt.system == "Answer with a letter."
+
+
+def test_choice_delimiter_with_a_chat_prompt_is_rejected(write: Write) -> None:
     text = (
         HEAD + "    output_type: loglikelihood\n"
         "    prompt: {chat: true}\n"
+        "    choice_delimiter: ' '\n"
         "    scorer: {type: multiple_choice}\n"
     )
     assert spec_error(write, text) == (
-        "spec.yaml:7: tasks[0]: loglikelihood scores continuations of raw text: "
-        "set prompt.chat: false"
+        "spec.yaml:7: tasks[0]: choice_delimiter applies to raw prompts: with prompt.chat: true "
+        "each choice opens the assistant turn directly (as lm-eval's --apply_chat_template); "
+        "remove choice_delimiter or set prompt.chat: false"
     )
 
 
