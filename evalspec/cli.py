@@ -170,6 +170,20 @@ def _emit(
 @click.option(
     "--no-cache", is_flag=True, help="Neither read nor write the response cache; generate all."
 )
+@click.option(
+    "--executor",
+    "executor_name",
+    type=click.Choice(["local", "ray"]),
+    default=None,
+    help="local: one engine in this process; ray: engine replicas on every GPU of this "
+    "machine or a Ray cluster (default: the spec's run.executor, else local).",
+)
+@click.option(
+    "--ray-address",
+    default=None,
+    help="Ray cluster to use (auto, ray://HOST:10001, HOST:6379); default $RAY_ADDRESS, "
+    "else a local cluster on this machine. Implies --executor ray.",
+)
 @_user_errors
 def check(
     spec_path: Path,
@@ -180,6 +194,8 @@ def check(
     junit: Path | None,
     quiet: bool,
     no_cache: bool,
+    executor_name: str | None,
+    ray_address: str | None,
 ) -> None:
     """Run a spec, gate it against thresholds and baseline, print the verdict table.
 
@@ -196,6 +212,8 @@ def check(
         runs_dir=runs_dir,
         events=Lines(_progress(quiet)),
         use_cache=not no_cache,
+        executor_name=executor_name,
+        ray_address=ray_address,
     )
     _emit(outcome.reports, outcome.exit_code, report_md, report_json, junit)
 
