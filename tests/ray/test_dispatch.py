@@ -31,6 +31,7 @@ def test_a_failed_replica_gives_back_what_it_held_first_in_line_and_done_stays_d
     queue = ShardQueue(_shards(5))
     a = [queue.take("a", 0.0), queue.take("a", 0.0)]
     b = [queue.take("b", 0.0), queue.take("b", 0.0)]
+    assert [s.shard_id for s in b if s is not None] == [2, 3]
     assert queue.finish("a", a[0].shard_id, 1.0)  # type: ignore[union-attr]
     returned = queue.fail("b", "actor died")
     assert [s.shard_id for s in returned] == [2, 3]
