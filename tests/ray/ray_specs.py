@@ -74,3 +74,33 @@ def comparable(run_dir: Path) -> list[dict[str, Any]]:
             data.pop(key, None)
         out.append(data)
     return out
+
+
+def vllm_tasks(fixtures: Path) -> list[dict[str, Any]]:
+    """Greedy and seeded generation, and log-likelihood multiple choice: every kind of
+    request a replica answers."""
+    return [
+        {
+            "id": "greedy",
+            "dataset": {"format": "jsonl", "source": "data.jsonl"},
+            "prompt": {"template": "{prompt} Answer with the number only."},
+            "generation": {"max_tokens": 12},
+            "scorer": {"type": "numeric"},
+        },
+        {
+            "id": "sampled",
+            "dataset": {"format": "jsonl", "source": "data.jsonl"},
+            "generation": {"max_tokens": 8, "temperature": 0.8, "seed": 7, "n": 2},
+            "scorer": {"type": "numeric"},
+        },
+        {
+            "id": "hellaswag",
+            "dataset": {
+                "format": "hellaswag",
+                "source": str(fixtures / "hellaswag/hellaswag_val.jsonl"),
+            },
+            "output_type": "loglikelihood",
+            "scorer": {"type": "multiple_choice"},
+            "metrics": ["acc_norm"],
+        },
+    ]

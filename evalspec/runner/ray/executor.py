@@ -152,7 +152,7 @@ class RayExecutor:
             first, self._started = self._started, self._started + count
         for index in range(count):
             label = f"{request.model_id}#{index}"
-            bind = cpu_binding(first + index, need.amount or need.cpus)
+            bind = cpu_binding(first + index, need.cores)
             handle = remote_class.options(name=self.actor_name(label), **options).remote(
                 request,
                 self._loader,

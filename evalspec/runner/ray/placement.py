@@ -41,6 +41,11 @@ class Need:
     amount: float
     cpus: float
 
+    @property
+    def cores(self) -> float:
+        """The CPU cores the replica holds (a CPU replica's amount is its cores)."""
+        return max(self.amount, self.cpus) if self.resource == "CPU" else self.cpus
+
 
 def replica_need(
     request: EngineRequest,
@@ -113,31 +118,48 @@ class ReplicaLedger:
 
     def acquire(self, key: str, need: Need, wanted: Replicas, stopped: Callable[[], bool]) -> int:
         """Wait for the group's turn and resources; the number of replicas it gets."""
-        if need.amount <= 0:
-            return 1 if wanted == "auto" else wanted
+        self._check(need)
+        with self._cond:
+            self._queue.append(key)
+            try:
+                while True:
+                    count = self._grant_locked(key, need, wanted) if self._queue[0] == key else None
+                    if count is not None:
+                        return count
+                    if stopped():
+                        raise InfraError("the run stopped while waiting for free resources")
+                    self._cond.wait(WAIT_S)
+            finally:
+                self._queue.remove(key)
+                self._cond.notify_all()
+
+    def grant(self, key: str, need: Need, wanted: Replicas) -> int | None:
+        """The replicas the group gets now, or None when it must wait for units to come
+        back (the caller keeps the order of waiting groups; `acquire` does so for threads)."""
+        self._check(need)
+        with self._cond:
+            return self._grant_locked(key, need, wanted)
+
+    def _check(self, need: Need) -> None:
         if need.amount > self.node_capacity:
             raise InfraError(
                 f"a replica needs {need.amount:g} {self.resource} on one node, but the largest "
                 f"node of the Ray cluster has {self.node_capacity:g}; lower "
                 "tensor_parallel_size x pipeline_parallel_size or add a larger node"
             )
-        most = max(1, math.floor(self.capacity / need.amount))
+
+    def _grant_locked(self, key: str, need: Need, wanted: Replicas) -> int | None:
+        if need.amount <= 0:
+            return 1 if wanted == "auto" else wanted
+        most = max(1, math.floor(self.capacity / need.amount + 1e-9))
         first = need.amount * (1 if wanted == "auto" else min(wanted, most))
-        with self._cond:
-            self._queue.append(key)
-            try:
-                while not (self._queue[0] == key and self._free >= first):
-                    if stopped():
-                        raise InfraError("the run stopped while waiting for free resources")
-                    self._cond.wait(WAIT_S)
-                count = self._count(key, need, wanted, most)
-                self._free -= count * need.amount
-                self._held[key] = self._held.get(key, 0.0) + count * need.amount
-                self._work.pop(key, None)
-                return count
-            finally:
-                self._queue.remove(key)
-                self._cond.notify_all()
+        if self._free + 1e-9 < first:
+            return None
+        count = self._count(key, need, wanted, most)
+        self._free -= count * need.amount
+        self._held[key] = self._held.get(key, 0.0) + count * need.amount
+        self._work.pop(key, None)
+        return count
 
     def release(self, key: str) -> None:
         with self._cond:
