@@ -98,7 +98,7 @@ class _Driver:
         self.plan, self.run_, self.executor, self.events = plan, run, executor, events
         self.sampler, self.base_dir = sampler, base_dir
         self.answers = Answers(cache, events, readings=sampler.record)
-        self.sessions: dict[str, LazySession] = {}  # parallel: open sessions a judge reuses
+        self._to_close: list[LazySession] = []  # parallel: every session, closed at the end
         self.results: dict[str, UnitResult] = {}
         self.perf: dict[str, UnitPerf] = {}
         self.fingerprints: dict[str, dict[str, Any]] = {}
@@ -116,7 +116,7 @@ class _Driver:
                         self._generate(unit, session)
             self._judge_all()
         finally:
-            for session in self.sessions.values():
+            for session in self._to_close:
                 session.close()
         order = [u.unit_id for u in self.plan.units]
         return Execution([self.results[u] for u in order if u in self.results], self.perf)
@@ -125,10 +125,9 @@ class _Driver:
         """Every group on its own thread; outputs scored and recorded here, in plan order."""
         groups = self.plan.groups
         self.executor.reserve([GroupDemand(g.request, self._misses(g)) for g in groups])
-        judges = {u.judge.request.key for u in self.plan.units if u.judge is not None}
         sessions = [LazySession(self.executor, g.request, self.events) for g in groups]
-        self.sessions = {g.request.key: s for g, s in zip(groups, sessions, strict=True)}
-        threads = GroupThreads(groups, sessions, self._unit_outputs, keep_open=judges)
+        self._to_close.extend(sessions)
+        threads = GroupThreads(groups, sessions, self._unit_outputs)
         threads.start()
         try:
             for unit in self.plan.units:
@@ -221,9 +220,9 @@ class _Driver:
             requests[request.key] = request
         resident = self.plan.groups[-1].request.key if self.plan.groups else None
         for key, group in sorted(by_judge.items(), key=lambda item: item[0] != resident):
-            session = self.sessions.get(key) or self._session(requests[key])
+            session = self._session(requests[key])
             if self.executor.parallel:
-                self.sessions[key] = session  # closed when the run ends
+                self._to_close.append(session)
             for pending in group:
                 self._judge(pending, session)
 

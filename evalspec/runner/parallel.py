@@ -8,8 +8,10 @@ whatever order the groups finish in, and only the main thread writes records and
 run store (the threads write the response cache, through `Answers`, under its lock).
 
 A group's session is closed (its replicas given back for other groups) as soon as its
-units are generated, unless a judge needs the same model later. `stop()` closes every
-session, which ends the threads' waits; the main thread calls it when it is interrupted.
+units are generated; a judge of the same model loads it again after all generation (a
+group holding its GPUs for a later judge could starve a group waiting for them).
+`stop()` closes every session, which ends the threads' waits; the main thread calls it
+when it is interrupted.
 """
 
 from __future__ import annotations
@@ -35,10 +37,8 @@ class GroupThreads:
         groups: Sequence[ModelGroup],
         sessions: Sequence[LazySession],
         outputs: Callable[[Unit, LazySession], Outputs],
-        keep_open: set[str],
     ) -> None:
         self._groups, self._sessions, self._outputs = groups, sessions, outputs
-        self._keep_open = keep_open  # request keys a judge needs after generation
         self._slots: dict[str, Future[Outputs]] = {
             u.unit_id: Future() for g in groups for u in g.units
         }
@@ -81,8 +81,7 @@ class GroupThreads:
                             self._slots[rest.unit_id].set_exception(exc)
                     return
         finally:
-            if group.request.key not in self._keep_open:
-                session.close()
+            session.close()
 
 
 class SerialEvents:

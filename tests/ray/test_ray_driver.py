@@ -225,3 +225,27 @@ def test_ctrl_c_stops_the_replicas_and_marks_the_run_interrupted(
     _wait_for(lambda: not any(psutil.pid_exists(p) for p in pids), timeout_s=30)
     (run_dir,) = (tmp_path / "runs").iterdir()
     assert Run(run_dir).manifest.status == "interrupted"
+
+
+def test_multi_turn_chats_and_their_judge_run_on_the_replicas_with_equal_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures"
+    task = {
+        "id": "chat",
+        "dataset": {"format": "mt_bench", "source": str(fixtures / "mt_bench/question.jsonl")},
+        "generation": {"max_tokens": 8},
+        "scorer": {"type": "judge", "model": "m", "max_tokens": 16},
+        "metrics": ["judge_score", "turn_1", "turn_2"],
+    }
+    spec = write_spec(tmp_path, models=["m"], run={**SLOTS, "shard_size": 2}, tasks=[task])
+    local = _local(spec, tmp_path, monkeypatch)
+    log = tmp_path / "log"
+    outcome, executor = _distributed(spec, tmp_path, monkeypatch, LoggedLoader(log))
+
+    assert outcome.exit_code == local.exit_code == 0
+    assert comparable(outcome.run_dir) == comparable(local.run_dir)
+    record = comparable(outcome.run_dir)[0]
+    assert len(record["turns"]) == 2 and record["judge"]  # both turns, then the ratings
+    # the model's replica was given back after generation; judging loaded it once more
+    assert [i.replica for i in executor.loads] == ["m#0", "m#0"]

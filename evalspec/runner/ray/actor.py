@@ -88,7 +88,7 @@ class EngineReplica:
         for name in [n for n in os.environ if n.startswith(DP_PREFIX)]:
             del os.environ[name]  # never vLLM's data parallelism inside a replica
         if cpu_bind is not None:  # vLLM's CPU build: this replica's cores only
-            os.environ["VLLM_CPU_OMP_THREADS_BIND"] = cpu_bind
+            _pin(cpu_bind)
         context = ray.get_runtime_context()
         self._gpus = tuple(_nvml_indices(ray.get_gpu_ids()))
         self._probe = ReplicaProbe(replica, context.get_node_id()[:12], self._gpus, interval_s)
@@ -139,6 +139,19 @@ class EngineReplica:
                 self._broken = f"engine failed on {self._replica}: {type(exc).__name__}: {exc}"
                 raise EngineDied(self._broken) from None
         return ShardResult(task.shard_id, tuple(completions), stats, tuple(readings))
+
+
+def _pin(cores: str) -> None:
+    """Run this process's engine on `cores` ("0,1"): its affinity, OpenMP's thread count
+    (read when torch loads, which is after this), and vLLM's CPU binding for its own
+    worker processes (tensor parallel on CPU)."""
+    ids = {int(core) for core in cores.split(",")}
+    os.environ["VLLM_CPU_OMP_THREADS_BIND"] = cores
+    os.environ["OMP_NUM_THREADS"] = str(len(ids))
+    try:
+        os.sched_setaffinity(0, ids)
+    except (AttributeError, OSError):  # not Linux, or cores this container lacks
+        return
 
 
 def _nvml_indices(ids: list[int] | list[str]) -> list[int]:

@@ -2,7 +2,8 @@
 or a local one evalspec starts on this machine (every GPU of a multi-GPU runner).
 
 A local cluster is started with a small object store (shards carry prompts and
-completions, never tensors) and no dashboard, and is shut down when the run ends; a
+completions, never tensors) and no dashboard, and is shut down when the run ends (the
+replicas' own logs stay in Ray's log directory, not in the run's output); a
 cluster this process was already connected to (a test session, a notebook) or one
 reached by address is left running, only the run's own actors are stopped.
 """
@@ -32,7 +33,9 @@ def connect(address: str | None) -> Connection:
     if ray.is_initialized():
         return Connection(False, "already connected")
     target = address or os.environ.get("RAY_ADDRESS") or None
-    options = {"include_dashboard": False, "logging_level": logging.WARNING}
+    # replicas' own output (vLLM's logs) stays in Ray's log directory
+    # (/tmp/ray/session_latest/logs on each node), not in the run's output
+    options = {"include_dashboard": False, "logging_level": logging.WARNING, "log_to_driver": False}
     try:
         if target is None:
             ray.init(object_store_memory=OBJECT_STORE_BYTES, **options)  # type: ignore[arg-type]

@@ -22,7 +22,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from evalspec.engines import ENGINES, BatchStats, Engine, EngineRequest
@@ -192,6 +192,7 @@ class _Replica:
     dead: str | None = None  # why it is gone for good
     failures: int = 0  # deaths seen (Ray restarts it up to max_restarts times)
     retry_at: float = 0.0  # when to ask a restarting replica whether it is ready
+    waiting_since: float = field(default_factory=time.perf_counter)  # loading since
 
     @property
     def live(self) -> bool:
@@ -424,16 +425,21 @@ class RaySession:
             del flying[ref]  # a late answer from the old process is not waited for
         replica.info = None
         replica.failures += 1
-        replica.retry_at = time.perf_counter()
+        replica.retry_at = replica.waiting_since = time.perf_counter()
         self._executor.say(f"replica {replica.label} lost ({reason}); restarting")
         queue.fail(replica.label, reason)  # ShardFailed after too many attempts
 
     def _ask_ready(self) -> None:
-        """Send ready() to replicas that wait for a restart (and are due to be asked)."""
+        """Send ready() to replicas that wait for a restart (and are due to be asked); give
+        up on one not loaded within shard_timeout_s (no resources came free, say)."""
         now = time.perf_counter()
+        limit = self._settings.shard_timeout_s
         for replica in self._replicas:
-            waiting = replica.dead is None and replica.info is None and replica.ready_ref is None
-            if waiting and replica.retry_at <= now:
+            if replica.dead is not None or replica.info is not None:
+                continue
+            if now - replica.waiting_since > limit:
+                self._bury(replica, f"not loaded within {limit:g} s (shard_timeout_s)")
+            elif replica.ready_ref is None and replica.retry_at <= now:
                 replica.ready_ref = replica.handle.ready.remote()
 
     def _bury(self, replica: _Replica, reason: str) -> None:
