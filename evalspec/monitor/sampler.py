@@ -1,7 +1,10 @@
 """The sampler thread: one tick per interval (and one at each unit boundary), tagged with the unit.
 
 Each tick is kept in memory and appended to ``monitor.jsonl`` in the run
-directory: ``{"t", "unit", "gpus": [GpuReading...], "cpu_pct", "rss_mib"}``.
+directory: ``{"t", "unit", "node", "gpus": [GpuReading...], "cpu_pct", "rss_mib"}``
+(each GPU by its NVML index on that node). ``record`` keeps readings taken elsewhere:
+engine replicas on Ray nodes send theirs with their shards (``evalspec.monitor.replica``;
+they add ``node_id`` and ``replica``).
 ``begin(label)`` takes a tick at once (the previous label's last) and tags later
 ticks with ``label`` (a unit id, or ``load:<model>`` while an engine loads), so a
 unit shorter than the interval still has a reading. ``stop()`` ends the thread
@@ -15,13 +18,13 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from evalspec.charts import preload as preload_charts
 from evalspec.errors import SpecError
-from evalspec.monitor.readings import GpuReader, HostReader, load_nvml
+from evalspec.monitor.readings import GpuReader, HostReader, load_nvml, node_name
 from evalspec.monitor.summary import unit_summary
 
 INTERVAL_ENV = "EVALSPEC_MONITOR_INTERVAL_S"
@@ -65,6 +68,7 @@ class Sampler:
         self._clock = clock
         self._gpus = GpuReader(load_nvml() if nvml is _REAL else nvml)
         self._host = HostReader()
+        self._node = node_name()
         self._label: str | None = None
         self._ticks: list[dict[str, Any]] = []
         self._lock = threading.Lock()
@@ -142,17 +146,37 @@ class Sampler:
         while not self._stopping.wait(self.interval_s):
             self.tick()
 
+    def record(self, ticks: Sequence[dict[str, Any]]) -> None:
+        """Keep readings taken elsewhere (an engine replica on a Ray node), as they are."""
+        with self._lock:
+            if self._open:
+                for tick in ticks:
+                    self._keep_locked(tick)
+
     def _tick_locked(self) -> dict[str, Any]:
-        cpu_pct, rss_mib = self._host.read()
-        tick = {
-            "t": round(self._clock(), 3),
-            "unit": self._label,
-            "gpus": [g.to_dict() for g in self._gpus.read()],
-            "cpu_pct": cpu_pct,
-            "rss_mib": rss_mib,
-        }
+        tick = take_reading(self._gpus, self._host, self._label, self._clock(), self._node)
+        self._keep_locked(tick)
+        return tick
+
+    def _keep_locked(self, tick: dict[str, Any]) -> None:
         self._ticks.append(tick)
         if self._file is not None:
             self._file.write(json.dumps(tick, sort_keys=True) + "\n")
             self._file.flush()
-        return tick
+
+
+def take_reading(
+    gpus: GpuReader, host: HostReader, label: str | None, now: float, node: str, **where: Any
+) -> dict[str, Any]:
+    """One monitor.jsonl reading: when, of which unit, on which node, each GPU, CPU, RSS
+    (`where`: more about the place, e.g. the Ray node id and replica)."""
+    cpu_pct, rss_mib = host.read()
+    return {
+        "t": round(now, 3),
+        "unit": label,
+        "node": node,
+        **where,
+        "gpus": [g.to_dict() for g in gpus.read()],
+        "cpu_pct": cpu_pct,
+        "rss_mib": rss_mib,
+    }

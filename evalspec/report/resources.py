@@ -3,7 +3,8 @@
 The summaries are the monitor keys of the run's perf dicts (see
 evalspec.monitor.summary). When every unit saw the same GPUs, they are named
 once on the first line; a run without a GPU says ``GPU: none (NVML: …)`` and
-shows no GPU numbers.
+shows no GPU numbers. Then one line per node and GPU (a Ray run spreads over
+several): its peak memory and mean utilisation over the units that used it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,34 @@ def resource_lines(perf: Mapping[str, Mapping[str, Any]]) -> list[str]:
         parts.extend(_gpu_parts(measured))
         parts.extend(_host_parts(measured))
         lines.append(f"`{unit_id}`: " + (", ".join(parts) or "no samples"))
+    lines.extend(device_lines(monitored))
     lines.append(CHART_LINE)
+    return lines
+
+
+def device_lines(perf: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """One line per node and GPU, over every unit that used it."""
+    peaks: dict[tuple[str, str, int], float] = {}
+    utils: dict[tuple[str, str, int], list[float]] = {}
+    units: dict[tuple[str, str, int], list[str]] = {}
+    for unit_id, measured in perf.items():
+        for device in measured.get("devices") or []:
+            key = (str(device["node"]), str(device.get("node_id") or ""), int(device["gpu"]))
+            peaks[key] = max(peaks.get(key, 0.0), float(device["peak_memory_mib"]))
+            utils.setdefault(key, []).append(float(device["util_mean_pct"]))
+            units.setdefault(key, []).append(unit_id)
+    hosts: dict[str, set[str]] = {}
+    for node, node_id, _ in peaks:
+        hosts.setdefault(node, set()).add(node_id)
+    lines = []
+    for key in sorted(peaks):
+        node, node_id, gpu = key
+        where = f"{node} [{node_id[:8]}]" if len(hosts[node]) > 1 else node
+        util = sum(utils[key]) / len(utils[key])
+        lines.append(
+            f"{where} GPU {gpu}: peak memory {peaks[key]:,.0f} MiB, util mean {util:.0f}% "
+            f"({len(units[key])} unit(s))"
+        )
     return lines
 
 

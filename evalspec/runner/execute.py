@@ -2,10 +2,12 @@
 
 The driver keeps all state: the response cache, scoring, records, perf and the run
 store; the executor (`evalspec.runner.executor`) only runs engine requests. Model
-groups run one after another; units whose scorer is a judge wait until all groups
-have generated, then each judge model loads once (no load when it is the resident
-last model) and rates them. Records of a unit are appended (and fsynced) as soon as
-it is scored.
+groups run one after another, or, with a parallel executor (Ray), at the same time,
+a thread each (`evalspec.runner.parallel`) while this thread scores and records the
+units in plan order. Units whose scorer is a judge wait until all groups have
+generated, then each judge model loads once (no load when it is the resident last
+model) and rates them. Records of a unit are appended (and fsynced) as soon as it is
+scored.
 """
 
 from __future__ import annotations
@@ -19,15 +21,16 @@ from evalspec.monitor import CHART_FILE, MONITOR_FILE, Sampler, interval_from_en
 from evalspec.monitor import write_chart as write_monitor_chart
 from evalspec.monitor.perf import UnitPerf, cached_perf, unit_perf
 from evalspec.paths import canonical_json, sha256_bytes
-from evalspec.plan import Plan, Unit
+from evalspec.plan import ModelGroup, Plan, Unit
 from evalspec.runner.events import Events
-from evalspec.runner.executor import Executor
+from evalspec.runner.executor import Executor, GroupDemand
 from evalspec.runner.generate import (
     LOGLIKELIHOOD,
     Answers,
     Key,
     LazySession,
     Outputs,
+    turn_requests,
     unit_keys,
     unit_outputs,
 )
@@ -39,6 +42,7 @@ from evalspec.runner.judging import (
     judged_attempts,
 )
 from evalspec.runner.outcomes import Attempts, failed, records, score_unit, unit_result
+from evalspec.runner.parallel import GroupThreads, SerialEvents
 from evalspec.scoring.results import UnitResult
 from evalspec.spec.scorers import JudgeScorer
 from evalspec.store import ResponseCache, Run
@@ -63,6 +67,8 @@ def execute(
     (+ monitor.svg), each generated unit's summary joins its perf."""
     sampler = Sampler(run.path / MONITOR_FILE, interval_s=interval_from_env())
     run.annotate(monitor=MonitorInfo.model_validate(sampler.describe()), executor=executor.name)
+    if executor.parallel:
+        events = SerialEvents(events)
     driver = _Driver(plan, run, executor, events, cache, sampler, base_dir or Path.cwd())
     try:
         sampler.start()
@@ -91,7 +97,8 @@ class _Driver:
     ) -> None:
         self.plan, self.run_, self.executor, self.events = plan, run, executor, events
         self.sampler, self.base_dir = sampler, base_dir
-        self.answers = Answers(cache, events)
+        self.answers = Answers(cache, events, readings=sampler.record)
+        self._to_close: list[LazySession] = []  # parallel: every session, closed at the end
         self.results: dict[str, UnitResult] = {}
         self.perf: dict[str, UnitPerf] = {}
         self.fingerprints: dict[str, dict[str, Any]] = {}
@@ -99,13 +106,50 @@ class _Driver:
         self._label: str | None = None
 
     def run(self) -> Execution:
-        for group in self.plan.groups:
-            session = self._session(group.request)
-            for unit in group.units:
-                self._generate(unit, session)
-        self._judge_all()
+        try:
+            if self.executor.parallel:
+                self._generate_parallel()
+            else:
+                for group in self.plan.groups:
+                    session = self._session(group.request)
+                    for unit in group.units:
+                        self._generate(unit, session)
+            self._judge_all()
+        finally:
+            for session in self._to_close:
+                session.close()
         order = [u.unit_id for u in self.plan.units]
         return Execution([self.results[u] for u in order if u in self.results], self.perf)
+
+    def _generate_parallel(self) -> None:
+        """Every group on its own thread; outputs scored and recorded here, in plan order."""
+        groups = self.plan.groups
+        self.executor.reserve([GroupDemand(g.request, self._misses(g)) for g in groups])
+        sessions = [LazySession(self.executor, g.request, self.events) for g in groups]
+        self._to_close.extend(sessions)
+        threads = GroupThreads(groups, sessions, self._unit_outputs)
+        threads.start()
+        try:
+            for unit in self.plan.units:
+                try:
+                    outputs = threads.outputs(unit)
+                except InfraError as exc:
+                    self._failed(unit, str(exc))
+                    continue
+                self._use(unit, outputs)
+        except BaseException:  # interrupted (Ctrl-C, SIGTERM) or a bug: stop the replicas
+            threads.stop()
+            raise
+        threads.join()
+
+    def _unit_outputs(self, unit: Unit, session: LazySession) -> Outputs:
+        """(A group thread) the unit's outputs, from the cache and the executor."""
+        self.events.unit_started(unit.unit_id, len(unit_keys(unit)))
+        return unit_outputs(unit, session, self.answers)
+
+    def _misses(self, group: ModelGroup) -> int:
+        """Requests of the group's first turns the cache does not answer (its demand)."""
+        return sum(self.answers.misses(turn_requests(u, 0, {})) for u in group.units)
 
     def _session(self, request: Any) -> LazySession:
         return LazySession(self.executor, request, self.events, on_load=self._loading)
@@ -127,6 +171,10 @@ class _Driver:
         except InfraError as exc:
             self._failed(unit, str(exc))
             return
+        self._use(unit, outputs)
+
+    def _use(self, unit: Unit, outputs: Outputs) -> None:
+        """Score the unit's outputs now, or queue them for its judge."""
         if not self._usable(unit, outputs):
             return
         fingerprint = outputs.fingerprint or {}
@@ -173,6 +221,8 @@ class _Driver:
         resident = self.plan.groups[-1].request.key if self.plan.groups else None
         for key, group in sorted(by_judge.items(), key=lambda item: item[0] != resident):
             session = self._session(requests[key])
+            if self.executor.parallel:
+                self._to_close.append(session)
             for pending in group:
                 self._judge(pending, session)
 

@@ -9,16 +9,22 @@ completions:
   model; `InfraError` when it cannot) and returns a `GroupSession`;
 - `GroupSession.run(batch)` yields `ChunkResult`s as they complete, covering every
   item of the batch exactly once, in any order; the driver persists each chunk as it
-  arrives, so an interrupted run loses at most the chunks in flight.
+  arrives, so an interrupted run loses at most the chunks in flight;
+- `GroupSession.close()` gives the group's engines back when its units are done.
+
+An executor whose `parallel` is true runs several model groups at the same time (the
+driver gives each group its own thread and calls `reserve` with every group's demand
+first, so replicas can be sized); the driver still scores and records in plan order.
 
 Implementations, one module each: `evalspec.runner.local` (the default: one resident
-engine in this process).
+engine in this process) and `evalspec.runner.ray` (engine replicas as Ray actors on
+every GPU of a machine or cluster).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from evalspec.engines import BatchStats, Completion, EngineRequest, Prompt
@@ -66,6 +72,19 @@ class ChunkResult:
     items: tuple[Item, ...]
     completions: tuple[Completion, ...]
     stats: BatchStats
+    # the engine that produced the chunk, when it is not the session's (another replica)
+    fingerprint: dict[str, Any] | None = None
+    # monitor readings taken where the chunk ran (monitor.jsonl ticks, tagged with the unit)
+    readings: tuple[dict[str, Any], ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class GroupDemand:
+    """What a model group will ask of an executor: its engine and how many requests the
+    cache does not answer (first turns), so a parallel executor can size its replicas."""
+
+    request: EngineRequest
+    requests: int
 
 
 class GroupSession(Protocol):
@@ -89,9 +108,18 @@ class GroupSession(Protocol):
         """Completions of every item, chunk by chunk, as they complete."""
         ...
 
+    def close(self) -> None:
+        """The group is done: give its engines back (an executor may keep one resident)."""
+        ...
+
 
 class Executor(Protocol):
     name: str
+    parallel: bool  # several model groups may run at once, one driver thread each
+
+    def reserve(self, demands: Sequence[GroupDemand]) -> None:
+        """Every model group of the run, before any is opened."""
+        ...
 
     def open(self, request: EngineRequest) -> GroupSession:
         """The engine(s) of a model group, loaded (InfraError when they cannot be)."""

@@ -15,7 +15,8 @@ unit fails as an infrastructure error.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,7 @@ from evalspec.runner.executor import (
 from evalspec.runner.requests import engine_identity, generate_key, loglikelihood_key
 from evalspec.spec.models import AdapterSpec, GenerationSpec
 from evalspec.store import ResponseCache
+from evalspec.store.cache import CachedResponse
 
 Key = tuple[str, int]  # (sample id, index)
 LOGLIKELIHOOD = "loglikelihood"
@@ -85,8 +87,11 @@ class LazySession:
         self._session: GroupSession | None = None
         self._error: InfraError | None = None
         self._load_s: float | None = None
+        self._closed = False
 
     def get(self) -> GroupSession:
+        if self._closed:
+            raise InfraError(f"the run stopped before {self.request.model_id} was done")
         if self._error is not None:
             raise self._error
         if self._session is None or not self._session.usable:
@@ -103,18 +108,43 @@ class LazySession:
             self._load_s = self._session.load_s
         return self._session
 
+    def close(self) -> None:
+        """Give the session's engines back; the session cannot be used again."""
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None:
+            session.close()
+
     def take_load_s(self) -> float | None:
         """The load time, to the first unit that asks after a load (None afterwards)."""
         load_s, self._load_s = self._load_s, None
         return load_s
 
 
+Readings = Callable[[Sequence[dict[str, Any]]], None]
+
+
 class Answers:
     """Answers requests from the response cache, else through the group's session; every
-    chunk the session returns is cached before the next one is waited for."""
+    chunk the session returns is cached before the next one is waited for.
 
-    def __init__(self, cache: ResponseCache | None, events: Events) -> None:
-        self._cache, self._events = cache, events
+    Safe to share between the driver's group threads: the cache is used under a lock.
+    `readings` takes the monitor readings that come back with a chunk (Ray replicas)."""
+
+    def __init__(
+        self, cache: ResponseCache | None, events: Events, readings: Readings = lambda _: None
+    ) -> None:
+        self._cache, self._events, self._readings = cache, events, readings
+        self._lock = threading.Lock()
+
+    def misses(self, wanted: Sequence[tuple[Key, Item]]) -> int:
+        """How many distinct requests of `wanted` the cache does not answer."""
+        keys = {item.key for _, item in wanted}
+        return len(keys) - len(self._hits(keys))
+
+    def _hits(self, keys: Iterable[str]) -> dict[str, CachedResponse]:
+        with self._lock:
+            return self._cache.get_many(keys) if self._cache is not None else {}
 
     def fetch(
         self,
@@ -125,7 +155,7 @@ class Answers:
         wanted: Sequence[tuple[Key, Item]],
         out: Outputs,
     ) -> None:
-        hits = self._cache.get_many(i.key for _, i in wanted) if self._cache is not None else {}
+        hits = self._hits(i.key for _, i in wanted)
         keys_of: dict[str, list[Key]] = {}
         items: dict[str, Item] = {}
         for key, item in wanted:
@@ -151,7 +181,9 @@ class Answers:
         fingerprint = group.fingerprint()
         out.fingerprint = fingerprint
         for chunk in group.run(Batch(unit_id, adapter, params, tuple(items.values()))):
-            self._persist(chunk.items, chunk.completions, fingerprint)
+            self._persist(chunk.items, chunk.completions, chunk.fingerprint or fingerprint)
+            if chunk.readings:
+                self._readings(chunk.readings)
             for item, completion in zip(chunk.items, chunk.completions, strict=True):
                 out.generated.append(completion)
                 for key in keys_of[item.key]:
@@ -175,45 +207,55 @@ class Answers:
         completions: Sequence[Completion],
         fingerprint: dict[str, Any],
     ) -> None:
-        if self._cache is None:
-            return
         good = [(i.key, c) for i, c in zip(items, completions, strict=True) if c.error is None]
-        try:
-            self._cache.put_many(good, fingerprint)
-        except InfraError as exc:  # the run itself is still valid: go on without the cache
-            self._events.message(f"warning: {exc}; continuing without the response cache")
-            self._cache = None
+        with self._lock:
+            if self._cache is None:
+                return
+            try:
+                self._cache.put_many(good, fingerprint)
+            except InfraError as exc:  # the run itself is still valid: go on without the cache
+                self._events.message(f"warning: {exc}; continuing without the response cache")
+                self._cache = None
 
 
 def unit_outputs(unit: Unit, session: LazySession, answers: Answers) -> Outputs:
     """Every output of the unit: one fetch per turn (later turns need the earlier answers)."""
-    engine = engine_identity(unit.identity)
     out = Outputs()
-    if unit.task.output_type == LOGLIKELIHOOD:
-        wanted: list[tuple[Key, Item]] = [
-            ((s.id, 0), LoglikelihoodItem(loglikelihood_key(engine, pairs), pairs))
-            for s, pairs in zip(unit.samples, unit.choice_pairs, strict=True)
-        ]
-        answers.fetch(session, unit.unit_id, unit.adapter, None, wanted, out)
-        return out
-    n, params = unit.attempts, unit.task.generation
-    for turn in range(max(turns_of(s) for s in unit.samples)):
-        wanted = []
-        for j, sample in enumerate(unit.samples):
-            if turn >= turns_of(sample):
-                continue
-            for attempt in range(n):
-                if not _earlier_turns_answered(sample, turn, attempt, n, out.completions):
-                    continue
-                prompt = _turn_prompt(unit, j, turn, attempt, out.completions)
-                seed = None if params.seed is None else params.seed + attempt
-                item = GenerateItem(
-                    generate_key(engine, prompt, params, seed, attempt), prompt, seed
-                )
-                wanted.append(((sample.id, turn * n + attempt), item))
+    params = unit.task.generation if unit.task.output_type != LOGLIKELIHOOD else None
+    for turn in range(_turns(unit)):
+        wanted = turn_requests(unit, turn, out.completions)
         if wanted:
             answers.fetch(session, unit.unit_id, unit.adapter, params, wanted, out)
     return out
+
+
+def turn_requests(unit: Unit, turn: int, known: Mapping[Key, Completion]) -> list[tuple[Key, Item]]:
+    """The requests of one turn of the unit (`known`: the answers of earlier turns)."""
+    engine = engine_identity(unit.identity)
+    if unit.task.output_type == LOGLIKELIHOOD:
+        return [
+            ((s.id, 0), LoglikelihoodItem(loglikelihood_key(engine, pairs), pairs))
+            for s, pairs in zip(unit.samples, unit.choice_pairs, strict=True)
+        ]
+    n, params = unit.attempts, unit.task.generation
+    wanted: list[tuple[Key, Item]] = []
+    for j, sample in enumerate(unit.samples):
+        if turn >= turns_of(sample):
+            continue
+        for attempt in range(n):
+            if not _earlier_turns_answered(sample, turn, attempt, n, known):
+                continue
+            prompt = _turn_prompt(unit, j, turn, attempt, known)
+            seed = None if params.seed is None else params.seed + attempt
+            item = GenerateItem(generate_key(engine, prompt, params, seed, attempt), prompt, seed)
+            wanted.append(((sample.id, turn * n + attempt), item))
+    return wanted
+
+
+def _turns(unit: Unit) -> int:
+    if unit.task.output_type == LOGLIKELIHOOD:
+        return 1
+    return max(turns_of(s) for s in unit.samples)
 
 
 def _earlier_turns_answered(

@@ -19,7 +19,14 @@ from typing import Any
 
 from evalspec.engines import BatchStats, Completion, Engine, EnginePool, EngineRequest
 from evalspec.errors import InfraError, SpecError
-from evalspec.runner.executor import Batch, ChunkResult, GenerateItem, Item, LoglikelihoodItem
+from evalspec.runner.executor import (
+    Batch,
+    ChunkResult,
+    GenerateItem,
+    GroupDemand,
+    Item,
+    LoglikelihoodItem,
+)
 
 CHUNK_ENV = "EVALSPEC_CHUNK_SIZE"
 MIN_CHUNK = 256
@@ -50,9 +57,13 @@ class LocalExecutor:
     """Runs model groups one after another on the pool's resident engine."""
 
     name = "local"
+    parallel = False
 
     def __init__(self, pool: EnginePool) -> None:
         self.pool = pool
+
+    def reserve(self, demands: Sequence[GroupDemand]) -> None:
+        return None  # one engine at a time: nothing to size
 
     def open(self, request: EngineRequest) -> LocalSession:
         loads_before = self.pool.loads
@@ -100,7 +111,7 @@ class LocalSession:
         for start in range(0, len(batch.items), self._chunk):
             items = batch.items[start : start + self._chunk]
             try:
-                completions, stats = self._call(batch, items)
+                completions, stats = call_engine(self._engine, batch, items)
             except InfraError:
                 raise
             except Exception as exc:  # the engine failed: drop it, so the next unit reloads
@@ -109,13 +120,20 @@ class LocalSession:
                 raise EngineFailed(f"engine failed: {type(exc).__name__}: {exc}") from exc
             yield ChunkResult(tuple(items), tuple(completions), stats)
 
-    def _call(self, batch: Batch, items: Sequence[Item]) -> tuple[list[Completion], BatchStats]:
-        if batch.params is None:
-            return _loglikelihoods(self._engine, batch, items)
-        generate = [i for i in items if isinstance(i, GenerateItem)]
-        return self._engine.generate(
-            [i.prompt for i in generate], batch.params, batch.adapter, [i.seed for i in generate]
-        )
+    def close(self) -> None:
+        return None  # the engine stays resident in the pool (the judge or next run may reuse it)
+
+
+def call_engine(
+    engine: Engine, batch: Batch, items: Sequence[Item]
+) -> tuple[list[Completion], BatchStats]:
+    """One batched engine call over `items` of the batch (every executor runs chunks so)."""
+    if batch.params is None:
+        return _loglikelihoods(engine, batch, items)
+    generate = [i for i in items if isinstance(i, GenerateItem)]
+    return engine.generate(
+        [i.prompt for i in generate], batch.params, batch.adapter, [i.seed for i in generate]
+    )
 
 
 def _loglikelihoods(

@@ -427,6 +427,42 @@ class GateSpec(Strict):
     baseline: str | None = Field(None, description="Baseline JSON, relative to the spec.")
 
 
+Replicas = Literal["auto"] | Annotated[int, Field(ge=1)]
+
+
+class RunSpec(Strict):
+    """How `check` runs the plan: in this process, or on a Ray cluster (`--executor` wins)."""
+
+    executor: Literal["local", "ray"] = Field(
+        "local",
+        description="local: one engine in this process; ray: engine replicas as Ray actors.",
+    )
+    replicas: Replicas | dict[Id, Replicas] = Field(
+        "auto",
+        description="ray: engine replicas per model (auto: the free GPUs shared among the "
+        "models running at once), or per model id.",
+    )
+    resource: str | None = Field(
+        None,
+        description="ray: the Ray resource a replica asks for (default GPU; CPU on vLLM's CPU "
+        "build; or a custom resource name).",
+    )
+    per_replica: float | None = Field(
+        None,
+        gt=0,
+        description="ray: units of `resource` per replica (default tensor_parallel_size x "
+        "pipeline_parallel_size).",
+    )
+    cpus_per_replica: float = Field(1.0, ge=0, description="ray: CPUs each replica reserves.")
+    shard_size: int | None = Field(
+        None, ge=1, description="ray: requests per shard (default: about two per replica)."
+    )
+    shard_timeout_s: float = Field(
+        1800.0, gt=0, description="ray: a shard running longer restarts its replica."
+    )
+    max_restarts: int = Field(2, ge=1, description="ray: restarts of a replica that died.")
+
+
 class Spec(Strict):
     version: Literal[1]
     name: Id
@@ -446,6 +482,7 @@ class Spec(Strict):
     tasks: list[TaskSpec] = Field(min_length=1)
     samples: SamplesSpec = Field(default_factory=SamplesSpec)
     gate: GateSpec = Field(default_factory=GateSpec)
+    run: RunSpec = Field(default_factory=RunSpec)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Spec:

@@ -129,7 +129,10 @@ class ResponseCache:
         self.invalid_rows = 0  # rows read that did not hold a valid completion (misses)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            # the driver's group threads share this connection, one at a time (under a lock)
+            self._db = sqlite3.connect(
+                path, timeout=30, isolation_level=None, check_same_thread=False
+            )
         except (OSError, sqlite3.Error) as exc:
             raise InfraError(
                 f"response cache {path} cannot be opened ({exc}); "

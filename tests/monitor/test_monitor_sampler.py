@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 from pathlib import Path
 
@@ -62,7 +63,9 @@ def test_peak_memory_is_the_max_over_ticks_and_units_are_attributed(tmp_path: Pa
     assert [line["unit"] for line in lines] == ["load:smol", "a", "a", "a", "b", "b"]
     assert lines[2]["gpus"][0]["mem_used_mib"] == 5000
     assert lines[2]["gpus"][0]["power_w"] == 310
-    assert set(lines[0]) == {"t", "unit", "gpus", "cpu_pct", "rss_mib"}
+    assert set(lines[0]) == {"t", "unit", "node", "gpus", "cpu_pct", "rss_mib"}
+    assert lines[0]["node"] == socket.gethostname()  # every reading names its node and GPU
+    assert [g["index"] for g in lines[0]["gpus"]] == [0]
     assert [line["t"] for line in lines] == sorted(line["t"] for line in lines)
 
 
