@@ -70,6 +70,7 @@ def test_sigint_during_a_check_exits_130_says_interrupted_and_finishes_the_run(
             connection.close()
         finally:
             proc.kill()
+            proc.wait()  # reaped: no zombie for later tests' leftover checks
 
     assert proc.returncode == 130, err
     assert "Traceback" not in err
@@ -113,6 +114,7 @@ def test_ctrl_c_at_the_baseline_prompt_exits_130_and_writes_nothing(workspace: P
             seen += chunk
     finally:
         proc.kill()
+        proc.wait()  # reaped: no zombie for later tests' leftover checks
         os.close(leader)
 
     text = seen.decode(errors="replace")

@@ -11,11 +11,13 @@ from sandbox_cases import HostState, host_effects, leftover_processes
 
 @pytest.fixture
 def no_leftovers() -> Iterator[None]:
-    """After the test: no process of the pools' uids and no child of this process remains."""
+    """After the test: no process of the pools' uids and no child of this process remains
+    (children that were there before the test, an earlier test's, are not its own)."""
+    before = {p.pid for p in leftover_processes()}
     yield
     deadline = time.monotonic() + 2.0
     while time.monotonic() < deadline:
-        left = leftover_processes()
+        left = [p for p in leftover_processes() if p.pid not in before]
         if not left:
             return
         time.sleep(0.05)
