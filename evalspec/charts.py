@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from evalspec.paths import atomic_write_bytes
+from evalspec.files import atomic_write_bytes
 
 FORMATS = (".png", ".svg")
 # matplotlib's tab10: distinct, colour-blind-safe enough, and the colours people know

@@ -20,8 +20,8 @@ from typing import Any
 import evalspec
 from evalspec.engines.builtin import BUILTIN_MODELS, distribution_version
 from evalspec.engines.presets import vllm_distribution
+from evalspec.files import cache_dir
 from evalspec.monitor.readings import GpuReader, load_nvml
-from evalspec.paths import cache_dir
 from evalspec.store import default_cache_path, default_runs_dir
 
 

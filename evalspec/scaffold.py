@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from evalspec.errors import SpecError
-from evalspec.paths import atomic_write_text
+from evalspec.files import atomic_write_text
 
 # where each template lands, relative to the project directory
 FILES: dict[str, str] = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from evalspec.data.rows import Row
-from evalspec.paths import sha256_bytes
+from evalspec.digests import sha256_bytes
 
 DERIVED_ID_CHARS = 12
 

@@ -16,8 +16,8 @@ from evalspec.data.readers import data_stem, read_rows
 from evalspec.data.rows import Row, RowFile
 from evalspec.data.sources import resolve_source
 from evalspec.data.types import Dataset, Sample
+from evalspec.digests import sha256_bytes
 from evalspec.errors import SpecError
-from evalspec.paths import sha256_bytes
 from evalspec.spec.models import DatasetSpec
 
 

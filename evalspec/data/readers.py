@@ -34,8 +34,8 @@ from evalspec.data.limits import (
     too_deep,
 )
 from evalspec.data.rows import Row, RowFile
+from evalspec.digests import sha256_bytes
 from evalspec.errors import SpecError
-from evalspec.paths import sha256_bytes
 
 TEXT_SUFFIXES = (".jsonl", ".json", ".csv")
 BINARY_SUFFIXES = (".parquet", ".arrow")

@@ -19,8 +19,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from evalspec.digests import file_digest
 from evalspec.errors import InfraError, SpecError
-from evalspec.paths import cache_dir, file_digest
+from evalspec.files import cache_dir
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from evalspec.digests import canonical_json
 from evalspec.engines.presets import TRANSPORT_ARGS, detect_device, hf_device, preset_args
 from evalspec.engines.sources import ModelSource
-from evalspec.paths import canonical_json
 from evalspec.spec.models import ModelSpec, ServerSpec
 
 VLLM_LORA_RANKS = (8, 16, 32, 64, 128, 256, 320, 512)

@@ -23,9 +23,9 @@ from evalspec.data.hub import (
     hub_offline,
     resolve_commit,
 )
+from evalspec.digests import file_digest, tree_digest
 from evalspec.engines.builtin import converted_dir, gguf_path, resolve_builtin
 from evalspec.errors import InfraError, SpecError
-from evalspec.paths import file_digest, tree_digest
 
 BUILTIN_PREFIX = "builtin:"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from evalspec.errors import InfraError
 from evalspec.export.base import ExportDone, ExportOptions
-from evalspec.paths import atomic_write_bytes
+from evalspec.files import atomic_write_bytes
 
 
 def deliver_text(text: str, options: ExportOptions, what: str) -> ExportDone:

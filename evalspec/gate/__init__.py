@@ -20,9 +20,9 @@ from evalspec.gate.baseline import (
     unmeasured_units,
 )
 from evalspec.gate.baseline_file import baseline_text, read_baseline, write_baseline
+from evalspec.gate.baseline_table import baseline_summary
 from evalspec.gate.evaluate import evaluate, rule_matches
 from evalspec.gate.rule_check import Target, check_rules, result_targets, spec_targets
-from evalspec.gate.summary import baseline_summary
 from evalspec.gate.verdict import GateResult, GateRow, PerfRow, Status
 
 __all__ = [

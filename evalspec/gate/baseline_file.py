@@ -16,8 +16,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from evalspec.errors import InfraError, SpecError
+from evalspec.files import atomic_write_text
 from evalspec.gate.baseline import BASELINE_VERSION, Baseline
-from evalspec.paths import atomic_write_text
 
 _NON_FINITE = re.compile(r"-?\b(?:NaN|Infinity)\b")
 _RESTORE = "restore it (`git checkout -- FILE`) or rewrite it with `evalspec baseline update`"

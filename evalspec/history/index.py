@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from evalspec.errors import InfraError, SpecError
+from evalspec.files import cache_dir
 from evalspec.history.entries import PERF_COLUMNS, RunEntry, fingerprint_text
 from evalspec.history.schema import MIGRATIONS
 from evalspec.migrations import migrate, transaction, unknown_migrations
-from evalspec.paths import cache_dir
 
 HISTORY_ENV = "EVALSPEC_HISTORY"
 FILE_NAME = "history.sqlite"

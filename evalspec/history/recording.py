@@ -11,11 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from evalspec.errors import EvalspecError
+from evalspec.files import atomic_write_text
 from evalspec.gate import GateResult
 from evalspec.history.building import REPORT_JSON, REPORT_MD, entry_from_run
 from evalspec.history.entries import CHECK
 from evalspec.history.index import HistoryIndex, default_history_path
-from evalspec.paths import atomic_write_text
 from evalspec.report import Reports
 from evalspec.store import Run
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from evalspec.monitor.chart import CHART_FILE, write_chart
 from evalspec.monitor.perf import UnitPerf, unit_perf
 from evalspec.monitor.sampler import MONITOR_FILE, Sampler, interval_from_env
-from evalspec.monitor.summary import RESOURCE_KEYS, unit_summary
+from evalspec.monitor.unit_resources import RESOURCE_KEYS, unit_summary
 
 __all__ = [
     "CHART_FILE",

@@ -25,7 +25,7 @@ from typing import Any
 from evalspec.charts import preload as preload_charts
 from evalspec.errors import SpecError
 from evalspec.monitor.readings import GpuReader, HostReader, load_nvml, node_name
-from evalspec.monitor.summary import unit_summary
+from evalspec.monitor.unit_resources import unit_summary
 
 INTERVAL_ENV = "EVALSPEC_MONITOR_INTERVAL_S"
 DEFAULT_INTERVAL_S = 1.0

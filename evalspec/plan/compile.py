@@ -6,6 +6,7 @@ from typing import Any
 
 from evalspec.data import load_dataset
 from evalspec.data.types import Dataset, Sample
+from evalspec.digests import canonical_json, sha256_bytes
 from evalspec.engines import EngineRequest, Prompt, engine_kind, engine_request
 from evalspec.engines.adapters import base_config, check_adapter
 from evalspec.engines.sources import (
@@ -17,7 +18,6 @@ from evalspec.engines.sources import (
     resolve_path,
 )
 from evalspec.errors import SpecError
-from evalspec.paths import canonical_json, sha256_bytes
 from evalspec.plan.fewshot import draw, examples_for, load_examples
 from evalspec.plan.models import JudgeRef, ModelGroup, Plan, Unit
 from evalspec.plan.prompts import check_template, render

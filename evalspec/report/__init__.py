@@ -14,7 +14,7 @@ from evalspec.report.json_report import render_json
 from evalspec.report.junit import render_junit
 from evalspec.report.markdown import MARKER, render_markdown
 from evalspec.report.plan_view import render_plan
-from evalspec.report.summary import append_step_summary
+from evalspec.report.step_summary import append_step_summary
 
 __all__ = [
     "MARKER",

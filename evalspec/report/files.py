@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from evalspec.paths import atomic_write_text
+from evalspec.files import atomic_write_text
 from evalspec.report.bundle import Reports
-from evalspec.report.summary import STEP_SUMMARY_ENV, append_step_summary
+from evalspec.report.step_summary import STEP_SUMMARY_ENV, append_step_summary
 
 
 def write_reports(

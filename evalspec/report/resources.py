@@ -1,7 +1,7 @@
 """The report's "Resources" lines: each unit's monitor summary (GPU, CPU, RSS) in words.
 
 The summaries are the monitor keys of the run's perf dicts (see
-evalspec.monitor.summary). When every unit saw the same GPUs, they are named
+evalspec.monitor.unit_resources). When every unit saw the same GPUs, they are named
 once on the first line; a run without a GPU says ``GPU: none (NVML: …)`` and
 shows no GPU numbers. Then one line per node and GPU (a Ray run spreads over
 several): its peak memory and mean utilisation over the units that used it.

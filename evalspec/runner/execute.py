@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evalspec.digests import canonical_json, sha256_bytes
 from evalspec.errors import InfraError
 from evalspec.monitor import CHART_FILE, MONITOR_FILE, Sampler, interval_from_env
 from evalspec.monitor import write_chart as write_monitor_chart
 from evalspec.monitor.perf import UnitPerf, cached_perf, unit_perf
-from evalspec.paths import canonical_json, sha256_bytes
 from evalspec.plan import ModelGroup, Plan, Unit
 from evalspec.runner.events import Events
 from evalspec.runner.executor import Executor, GroupDemand

@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from evalspec.digests import canonical_json, sha256_bytes
 from evalspec.engines import Prompt
-from evalspec.paths import canonical_json, sha256_bytes
 from evalspec.spec.models import GenerationSpec
 
 KEY_VERSION = 1

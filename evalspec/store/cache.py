@@ -36,9 +36,9 @@ from typing import Any
 
 from evalspec.engines import Completion
 from evalspec.errors import InfraError
+from evalspec.files import cache_dir
 from evalspec.migrations import Migration, db_path, has_table, transaction, unknown_migrations
 from evalspec.migrations import migrate as sqlite_migrate
-from evalspec.paths import cache_dir
 
 RESPONSE_CACHE_ENV = "EVALSPEC_RESPONSE_CACHE"
 REBUILD_HINT = "run `evalspec cache prune --all` to rebuild it, or pass --no-cache"

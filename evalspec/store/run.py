@@ -23,8 +23,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from evalspec.errors import SpecError
+from evalspec.files import atomic_write_text
 from evalspec.monitor.perf import UnitPerf
-from evalspec.paths import atomic_write_text
 from evalspec.scoring.results import UnitResult
 from evalspec.store.runfiles import (
     FINAL_STATUSES,

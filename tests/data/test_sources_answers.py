@@ -11,8 +11,8 @@ from evalspec.data import load_dataset
 from evalspec.data.formats import FORMATS, FormatInfo
 from evalspec.data.rows import Row
 from evalspec.data.types import Sample
+from evalspec.digests import sha256_bytes
 from evalspec.errors import SpecError
-from evalspec.paths import sha256_bytes
 from evalspec.spec.models import DatasetSpec
 
 BFCL = Path(__file__).resolve().parent.parent / "fixtures" / "sources" / "bfcl"

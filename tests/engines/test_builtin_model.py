@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from evalspec.digests import file_digest, sha256_bytes
 from evalspec.engines import builtin
 from evalspec.engines.builtin import CONVERTED_FILES, converted_dir, gguf_path, resolve_builtin
-from evalspec.paths import cache_dir, file_digest, sha256_bytes
+from evalspec.files import cache_dir
 
 
 def test_a_damaged_digest_memo_is_recomputed_not_trusted(

@@ -13,8 +13,8 @@ import yaml
 
 from evalspec.data import load_dataset
 from evalspec.data.types import Sample
+from evalspec.digests import canonical_json, sha256_bytes
 from evalspec.errors import SpecError
-from evalspec.paths import canonical_json, sha256_bytes
 from evalspec.plan import Plan, Unit, compile_plan
 from evalspec.scoring.judge import load_rubric
 from evalspec.spec import load_spec
