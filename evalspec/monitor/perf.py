@@ -46,7 +46,7 @@ class UnitPerf(BaseModel):
     cached: bool = False  # every output came from the cache: nothing was measured
     cached_outputs: int = 0
     measured_outputs: int = 0
-    # the monitor's summary of the unit (monitor.summary.RESOURCE_KEYS)
+    # the monitor's summary of the unit (monitor.unit_resources.RESOURCE_KEYS)
     gpu: str | None = None
     peak_gpu_memory_mib: float | None = None
     gpu_util_mean_pct: float | None = None

@@ -52,7 +52,7 @@ def test_unknown_key_suggests_closest_valid_key(write: Write) -> None:
 def test_unknown_key_without_close_match_lists_valid_keys(write: Write) -> None:
     assert spec_error(write, MODEL + "zzqqx: 1\n") == (
         "spec.yaml:10: zzqqx: unknown key 'zzqqx'. "
-        "valid keys: gate, include, judges, models, name, samples, tasks, version"
+        "valid keys: gate, include, judges, models, name, run, samples, tasks, version"
     )
 
 
