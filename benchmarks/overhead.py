@@ -45,6 +45,12 @@ def main() -> None:
     parser.add_argument("--task", default="arithmetic")
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--limit", type=int, default=40)
+    parser.add_argument(
+        "--prefix-caching",
+        choices=("on", "off"),
+        default=None,
+        help="loglikelihood: vLLM's enable_prefix_caching for both sides (default: vLLM's)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
 
@@ -53,7 +59,7 @@ def main() -> None:
     from evalspec.spec import load_spec
 
     with tempfile.TemporaryDirectory() as tmp:
-        spec = args.spec if args.kind == "generate" else _mmlu_spec(Path(tmp))
+        spec = args.spec if args.kind == "generate" else _mmlu_spec(Path(tmp), args.prefix_caching)
         task = args.task if args.kind == "generate" else "mmlu"
         plan = compile_plan(load_spec(spec), limit=args.limit)
     group = plan.groups[0]
@@ -177,11 +183,16 @@ def _rounds(sides: dict[str, Side], rounds: int) -> dict[str, list[float]]:
     return times
 
 
-def _mmlu_spec(directory: Path) -> Path:
+def _mmlu_spec(directory: Path, prefix_caching: str | None) -> Path:
+    engine: dict[str, Any] = (
+        {}
+        if prefix_caching is None
+        else {"engine_args": {"enable_prefix_caching": prefix_caching == "on"}}
+    )
     spec = {
         "version": 1,
         "name": "overhead-mmlu",
-        "models": [{"id": "smol", "source": "builtin:smollm2-135m-instruct"}],
+        "models": [{"id": "smol", "source": "builtin:smollm2-135m-instruct", **engine}],
         "tasks": [
             {
                 "id": "mmlu",
