@@ -238,7 +238,8 @@ def test_multi_turn_chats_and_their_judge_run_on_the_replicas_with_equal_records
         "scorer": {"type": "judge", "model": "m", "max_tokens": 16},
         "metrics": ["judge_score", "turn_1", "turn_2"],
     }
-    spec = write_spec(tmp_path, models=["m"], run={**SLOTS, "shard_size": 2}, tasks=[task])
+    run = {**SLOTS, "shard_size": 2, "replicas": 1}  # one replica: a load per phase
+    spec = write_spec(tmp_path, models=["m"], run=run, tasks=[task])
     local = _local(spec, tmp_path, monkeypatch)
     log = tmp_path / "log"
     outcome, executor = _distributed(spec, tmp_path, monkeypatch, LoggedLoader(log))

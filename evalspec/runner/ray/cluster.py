@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from evalspec.errors import InfraError
@@ -37,10 +41,11 @@ def connect(address: str | None) -> Connection:
     # (/tmp/ray/session_latest/logs on each node), not in the run's output
     options = {"include_dashboard": False, "logging_level": logging.WARNING, "log_to_driver": False}
     try:
-        if target is None:
-            ray.init(object_store_memory=OBJECT_STORE_BYTES, **options)  # type: ignore[arg-type]
-            return Connection(True, "local")
-        ray.init(address=target, **options)  # type: ignore[arg-type]
+        with _own_sigterm():
+            if target is None:
+                ray.init(object_store_memory=OBJECT_STORE_BYTES, **options)  # type: ignore[arg-type]
+                return Connection(True, "local")
+            ray.init(address=target, **options)  # type: ignore[arg-type]
     except (ConnectionError, RuntimeError, ValueError) as exc:
         where = target or "a new local cluster"
         raise InfraError(
@@ -49,6 +54,20 @@ def connect(address: str | None) -> Connection:
             "leave --ray-address out to start a local cluster"
         ) from exc
     return Connection(True, target)
+
+
+@contextmanager
+def _own_sigterm() -> Iterator[None]:
+    """Keep this process's SIGTERM handler across `ray.init`, which installs its own
+    (`sys.exit(15)`): the run's handler (`runner.interrupts`) finishes the run as
+    interrupted and exits 143, and a SIGTERM must reach it."""
+    main = threading.current_thread() is threading.main_thread()
+    before = signal.getsignal(signal.SIGTERM) if main else None
+    try:
+        yield
+    finally:
+        if main and before is not None:
+            signal.signal(signal.SIGTERM, before)
 
 
 def disconnect(connection: Connection) -> None:
