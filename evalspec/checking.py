@@ -86,7 +86,6 @@ def run_check(
     `executor`, `executor_name` / `ray_address` (the CLI's) or the spec's `run:` block
     choose one.
 
-
     A run that is interrupted (SIGINT, SIGTERM) or fails on the way is still finished:
     its manifest says "interrupted" or "failed" and why, its results.json exists, and
     every record written so far is kept."""
