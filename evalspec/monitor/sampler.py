@@ -14,8 +14,6 @@ within one wait and takes the last tick.
 from __future__ import annotations
 
 import json
-import math
-import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -23,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from evalspec.charts import preload as preload_charts
-from evalspec.errors import SpecError
+from evalspec.envsettings import seconds_from_env
 from evalspec.monitor.readings import GpuReader, HostReader, load_nvml, node_name
 from evalspec.monitor.unit_resources import unit_summary
 
@@ -37,19 +35,7 @@ _REAL = object()  # "use the real pynvml" (None means: no NVML at all)
 
 def interval_from_env() -> float:
     """``EVALSPEC_MONITOR_INTERVAL_S`` (seconds, above 0 and at most an hour), else 1 s."""
-    raw = os.environ.get(INTERVAL_ENV, "").strip()
-    if not raw:
-        return DEFAULT_INTERVAL_S
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not 0 < value <= MAX_INTERVAL_S:  # also false for nan; inf is above the maximum
-        raise SpecError(
-            f"{INTERVAL_ENV}={raw!r}: expected a number of seconds above 0 and at most "
-            f"{MAX_INTERVAL_S:g}, e.g. 0.5; fix or unset it (default {DEFAULT_INTERVAL_S:g})"
-        )
-    return value
+    return seconds_from_env(INTERVAL_ENV, DEFAULT_INTERVAL_S, "0.5", MAX_INTERVAL_S)
 
 
 class Sampler:

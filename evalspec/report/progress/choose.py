@@ -8,11 +8,10 @@ $EVALSPEC_PROGRESS_INTERVAL_S seconds (default 30).
 
 from __future__ import annotations
 
-import math
 import os
 from typing import TextIO
 
-from evalspec.errors import SpecError
+from evalspec.envsettings import seconds_from_env
 from evalspec.runner.events import Events, Lines
 
 INTERVAL_ENV = "EVALSPEC_PROGRESS_INTERVAL_S"
@@ -22,19 +21,7 @@ PREFIX = "evalspec: "
 
 def progress_interval() -> float:
     """$EVALSPEC_PROGRESS_INTERVAL_S (seconds above 0), else 30; anything else is exit 2."""
-    raw = os.environ.get(INTERVAL_ENV, "").strip()
-    if not raw:
-        return DEFAULT_INTERVAL_S
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not 0 < value < math.inf:
-        raise SpecError(
-            f"{INTERVAL_ENV}={raw!r}: expected a number of seconds above 0, e.g. 10; "
-            f"fix or unset it (default {DEFAULT_INTERVAL_S:g})"
-        )
-    return value
+    return seconds_from_env(INTERVAL_ENV, DEFAULT_INTERVAL_S, "10")
 
 
 def live_terminal(stream: TextIO) -> bool:
